@@ -1,0 +1,3 @@
+"""mnist_core: data, models, training, evaluation, preprocessing, prediction and persistence
+for the MNIST playground. Never imports streamlit; TensorFlow is imported lazily.
+"""

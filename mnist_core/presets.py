@@ -1,0 +1,85 @@
+"""Named training recipes: the classic tutorials and our own fast CNN."""
+
+from dataclasses import dataclass
+
+from mnist_core.config import CNNConfig, ConvBlock, MLPConfig, TrainingConfig
+from mnist_core.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named, described training configuration."""
+
+    name: str
+    description: str
+    config: TrainingConfig
+
+
+PRESETS: dict[str, Preset] = {
+    preset.name: preset
+    for preset in (
+        Preset(
+            "seed-mlp-128",
+            "TensorFlow beginner tutorial: Flatten, Dense 128 relu, Dropout 0.2, Dense 10; Adam.",
+            TrainingConfig(model=MLPConfig(hidden_units=(128,), dropout_rate=0.2), batch_size=32, epochs=5),
+        ),
+        Preset(
+            "seed-mlp-32-64",
+            "Two small hidden layers: Dense 32, Dense 64, Dense 10; Adam lr 1e-3, batch 128.",
+            TrainingConfig(model=MLPConfig(hidden_units=(32, 64)), batch_size=128, epochs=10),
+        ),
+        Preset(
+            "seed-cnn-simple",
+            "One convolution: Conv 32 3x3, MaxPool 2, Flatten, Dense 10; Adam.",
+            TrainingConfig(
+                model=CNNConfig(conv_blocks=(ConvBlock(32),), dense_units=()),
+                batch_size=128,
+                epochs=3,
+            ),
+        ),
+        Preset(
+            "seed-cnn-dropout",
+            "Keras example convnet: Conv32-Pool-Drop0.2-Conv64-Pool-Drop0.2-Dense128-Drop0.5-Dense10.",
+            TrainingConfig(
+                model=CNNConfig(
+                    conv_blocks=(ConvBlock(32), ConvBlock(64)),
+                    conv_dropout_rate=0.2,
+                    dense_units=(128,),
+                    dense_dropout_rate=0.5,
+                ),
+                batch_size=128,
+                epochs=6,
+            ),
+        ),
+        Preset(
+            "fast-cnn",
+            "Our fast CNN: strided 5x5 and 3x3 convolutions instead of pooling, Dense 128, "
+            "one-cycle learning rate; 99% test accuracy in 3 epochs.",
+            TrainingConfig(
+                model=CNNConfig(
+                    conv_blocks=(
+                        ConvBlock(32, kernel_size=5, strides=2, pooling=False),
+                        ConvBlock(64, kernel_size=3, strides=2, pooling=False),
+                    ),
+                    dense_units=(128,),
+                ),
+                learning_rate=3e-3,
+                lr_schedule="one_cycle",
+                batch_size=128,
+                epochs=3,
+            ),
+        ),
+    )
+}
+
+
+def get_preset(name: str) -> Preset:
+    """Looks up a preset by name.
+
+    Raises:
+        ConfigError: No preset has that name.
+    """
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ConfigError(f"preset {name!r} does not exist; choose one of {', '.join(PRESETS)}.") from None

@@ -1,0 +1,77 @@
+"""TensorFlow set-up: imported lazily, configured once, before any op runs.
+
+Importing TensorFlow takes seconds and ~600 MB, so nothing in the core imports
+it at module level; every user goes through `tensorflow()` instead, which
+sizes the thread pools to the machine (all sessions share them, so parallel
+trainings split the cores instead of oversubscribing them) and, for testing
+the multi-device path on a CPU, can split the CPU into logical devices.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from types import ModuleType
+
+_lock = threading.Lock()
+_configured = False
+
+
+def tensorflow() -> ModuleType:
+    """Imports and configures TensorFlow once per process; returns the module.
+
+    Environment:
+        MNIST_TF_THREADS: Intra-op threads (default: the number of CPUs).
+        MNIST_LOGICAL_CPUS: Split the CPU into this many logical devices so
+            that `distribution_strategy` mirrors across them (for tests).
+    """
+    global _configured
+    with _lock:
+        if _configured:
+            import tensorflow as tf
+
+            return tf
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import tensorflow as tf
+
+        threads = int(os.environ.get("MNIST_TF_THREADS", "0")) or (os.cpu_count() or 1)
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(min(threads, 2))
+        logical_cpus = int(os.environ.get("MNIST_LOGICAL_CPUS", "1"))
+        if logical_cpus > 1:
+            cpu = tf.config.list_physical_devices("CPU")[0]
+            tf.config.set_logical_device_configuration(
+                cpu, [tf.config.LogicalDeviceConfiguration()] * logical_cpus
+            )
+        _configured = True
+        return tf
+
+
+@functools.cache
+def distribution_strategy():
+    """The strategy training runs under.
+
+    Several GPUs, or several logical CPUs (tests): `MirroredStrategy` over all
+    of them. Otherwise TensorFlow's default strategy, which places work on the
+    one GPU if there is one and else on the CPU.
+    """
+    tf = tensorflow()
+    gpus = tf.config.list_logical_devices("GPU")
+    if len(gpus) > 1:
+        return tf.distribute.MirroredStrategy([device.name for device in gpus])
+    cpus = tf.config.list_logical_devices("CPU")
+    if not gpus and len(cpus) > 1:
+        return tf.distribute.MirroredStrategy([device.name for device in cpus])
+    return tf.distribute.get_strategy()
+
+
+def device_description() -> str:
+    """Which devices training uses, in words, for logs and benchmarks."""
+    tf = tensorflow()
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        return f"{len(gpus)} GPU(s): " + ", ".join(device.name for device in gpus)
+    return (
+        f"CPU ({os.cpu_count()} cores, {tf.config.threading.get_intra_op_parallelism_threads()} TF threads)"
+    )
