@@ -57,7 +57,7 @@ def make_dataset(
     if augment:
         seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
         dataset = tf.data.Dataset.zip(dataset, seeds).map(
-            lambda pixels, batch_labels, pair: (augment_batch(pixels, pair), batch_labels),
+            lambda batch, pair: (augment_batch(batch[0], pair), batch[1]),
             num_parallel_calls=tf.data.AUTOTUNE,
         )
     return dataset.prefetch(2)
@@ -110,4 +110,7 @@ def augment_batch(pixels, seed_pair):
     thick = tf.nn.max_pool2d(images, 3, 1, "SAME")
     thin = -tf.nn.max_pool2d(-images, 3, 1, "SAME")
     images = tf.where(stroke > 0, images + stroke * (thick - images), images + stroke * (images - thin))
-    return tf.clip_by_value(images[..., 0], 0.0, 1.0)
+    images = tf.clip_by_value(images[..., 0], 0.0, 1.0)
+    # Like the preprocessing of drawings, keep the strongest ink at 1.
+    peak = tf.reduce_max(images, axis=[1, 2], keepdims=True)
+    return images / tf.maximum(peak, 1e-3)

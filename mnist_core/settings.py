@@ -7,6 +7,7 @@ defaults suit a 2-core laptop or Streamlit Community Cloud.
 import os
 from dataclasses import dataclass
 
+from mnist_core.config import TrainingConfig
 from mnist_core.errors import ConfigError
 
 
@@ -69,3 +70,25 @@ def load_settings() -> Settings:
         max_train_size=_read_int("MNIST_MAX_TRAIN_SIZE", defaults.max_train_size, 10),
         session_timeout_s=_read_int("MNIST_SESSION_TIMEOUT_S", defaults.session_timeout_s, 5),
     )
+
+
+def check_caps(config: TrainingConfig, settings: Settings) -> None:
+    """Refuses a configuration that exceeds this server's caps.
+
+    Raises:
+        ConfigError: Naming the cap, its value and the variable that sets it.
+    """
+    model = config.model
+    widths = list(getattr(model, "hidden_units", ())) + list(getattr(model, "dense_units", ()))
+    widths += [block.filters for block in getattr(model, "conv_blocks", ())]
+    checks = [
+        ("epochs", config.epochs, settings.max_epochs, "MNIST_MAX_EPOCHS"),
+        ("layer width", max(widths, default=0), settings.max_hidden_units, "MNIST_MAX_UNITS"),
+        ("train_size", config.train_size or 60000, settings.max_train_size, "MNIST_MAX_TRAIN_SIZE"),
+    ]
+    for field_name, value, cap, variable in checks:
+        if value > cap:
+            raise ConfigError(
+                f"{field_name}={value} is above this server's cap of {cap} (set by {variable}); "
+                f"choose at most {cap}."
+            )

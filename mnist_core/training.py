@@ -285,9 +285,11 @@ class TrainingJob:
         with self._lock:
             self._status = JobStatus.STOPPING if self._stop_requested.is_set() else JobStatus.RUNNING
             self._message = "Loading TensorFlow and building the model…"
-            self._started_at = time.monotonic()
         tensorflow()
         import keras
+
+        with self._lock:
+            self._started_at = time.monotonic()
 
         keras.utils.set_random_seed(self.config.seed)
         splits = self.splits

@@ -1,0 +1,85 @@
+"""The models a user can pick from: shipped defaults, their runs, their uploads."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from mnist_core.config import TrainingConfig, config_from_dict
+from mnist_core.errors import ConfigError
+from mnist_core.models import describe_model
+from mnist_core.persistence import LoadedModel
+from mnist_core.training import JobProgress, TrainingResult
+
+ORIGINS = ("default", "trained", "uploaded")
+
+
+@dataclass
+class ModelEntry:
+    """One usable model with what is known about it.
+
+    Attributes:
+        name: Unique, human-readable name ("Default CNN", "Run 2 · fast-cnn").
+        model: The Keras model (used read-only once in the catalog).
+        origin: "default", "trained" or "uploaded".
+        description: One line about the architecture.
+        config: The training configuration, when known.
+        test_accuracy: Accuracy on the test split, when known.
+        progress: The training run's final progress (curves), for trained models.
+        created: Unix time the entry was made.
+    """
+
+    name: str
+    model: object
+    origin: str
+    description: str
+    config: TrainingConfig | None = None
+    test_accuracy: float | None = None
+    progress: JobProgress | None = field(default=None, repr=False)
+    created: float = field(default_factory=time.time)
+
+
+def entry_from_result(result: TrainingResult, name: str) -> ModelEntry:
+    """A catalog entry for a finished training run."""
+    return ModelEntry(
+        name=name,
+        model=result.model,
+        origin="trained",
+        description=describe_model(result.config.model),
+        config=result.config,
+        test_accuracy=result.test_accuracy,
+        progress=result.progress,
+    )
+
+
+def entry_from_loaded(loaded: LoadedModel, name: str, origin: str) -> ModelEntry:
+    """A catalog entry for a model read from a file (shipped or uploaded)."""
+    config = None
+    if loaded.info.get("config"):
+        try:
+            config = config_from_dict(loaded.info["config"])
+        except ConfigError:
+            config = None
+    if config is not None:
+        description = describe_model(config.model)
+    else:
+        description = f"{len(loaded.model.layers)} layers · {loaded.model.count_params():,} parameters"
+    return ModelEntry(
+        name=name,
+        model=loaded.model,
+        origin=origin,
+        description=description,
+        config=config,
+        test_accuracy=loaded.info.get("test_accuracy"),
+    )
+
+
+def unique_name(base: str, taken: list[str] | set[str]) -> str:
+    """`base`, or `base (2)`, `base (3)`... whichever is not taken yet."""
+    taken = set(taken)
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base} ({number})" in taken:
+        number += 1
+    return f"{base} ({number})"
