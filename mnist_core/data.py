@@ -103,7 +103,14 @@ def load_npz(path: str | os.PathLike) -> MnistData:
             f"MNIST file {file} does not exist; point MNIST_NPZ or --data at a keras-layout mnist.npz."
         )
     try:
-        with np.load(file, allow_pickle=False) as npz:
+        loaded = np.load(file, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            # A plain .npy file loads as one bare array, which has no named arrays to read.
+            raise DataError(
+                f"MNIST file {file} holds a single array (.npy), not an .npz archive of "
+                f"{', '.join(NPZ_KEYS)}; point MNIST_NPZ or --data at a keras-layout mnist.npz."
+            )
+        with loaded as npz:
             missing = [key for key in NPZ_KEYS if key not in npz.files]
             if missing:
                 raise DataError(
