@@ -54,7 +54,7 @@ def save_model(
     if path.suffix != ".keras":
         raise ModelFileError(f"cannot save to {path}: model files must end in .keras.")
     path.parent.mkdir(parents=True, exist_ok=True)
-    model.save(path)
+    _inference_copy(model).save(path)
     info = {
         "format": "mnist-playground-model/1",
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -111,11 +111,23 @@ def load_model_bytes(data: bytes, filename: str = "upload.keras") -> LoadedModel
 
 
 def model_to_bytes(model) -> bytes:
-    """The model as `.keras` file bytes, for a download button."""
+    """The model as `.keras` file bytes (weights and architecture), for a download button."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.keras"
-        model.save(path)
+        _inference_copy(model).save(path)
         return path.read_bytes()
+
+
+def _inference_copy(model):
+    """The model without its optimizer state, which would triple the file size.
+
+    Files are for classifying digits; to train further, compile the loaded model.
+    """
+    import keras
+
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def _load_keras_file(path: Path, name: str):
