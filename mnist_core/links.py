@@ -74,9 +74,8 @@ def config_from_query(params: Mapping[str, str]) -> tuple[TrainingConfig, str | 
             if key in TRAINING_FIELDS:
                 config = config.replace(**{key: _parse(raw, TRAINING_FIELDS[key])})
             else:
-                config = config.replace(
-                    model=_change_model(config.model, key, _parse(raw, model_fields[key]))
-                )
+                value = _parse_model(raw, key, model_fields[key])
+                config = config.replace(model=_change_model(config.model, key, value))
         except (ConfigError, ValueError) as error:
             notices.append(f"Ignored {key}={raw!r}: {error}")
     return config, preset_name, notices
@@ -127,6 +126,13 @@ def _parse(raw: str, kind: type):
         raise ValueError(f"not a valid {kind.__name__}.") from None
 
 
+def _parse_model(raw: str, key: str, kind: type):
+    # Blocks with different kernel sizes, strides or pooling are written one value per block.
+    if key in BLOCK_FIELDS and kind is not tuple and "," in str(raw):
+        return tuple(_parse(part, kind) for part in str(raw).split(","))
+    return _parse(raw, kind)
+
+
 def _format(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -151,6 +157,12 @@ def _change_model(model, key: str, value):
         return dataclasses.replace(
             model, conv_blocks=tuple(dataclasses.replace(template, filters=filters) for filters in value)
         )
+    values = value if isinstance(value, tuple) else (value,) * len(blocks)
+    if len(values) != len(blocks):
+        raise ValueError(f"give one value, or one per conv block ({len(blocks)}).")
     return dataclasses.replace(
-        model, conv_blocks=tuple(dataclasses.replace(block, **{key: value}) for block in blocks)
+        model,
+        conv_blocks=tuple(
+            dataclasses.replace(block, **{key: item}) for block, item in zip(blocks, values, strict=True)
+        ),
     )
