@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--learning-rate", type=float, help="Peak learning rate.")
     train.add_argument("--optimizer", choices=OPTIMIZERS)
     train.add_argument("--lr-schedule", choices=LR_SCHEDULES)
-    train.add_argument("--seed", type=int)
+    train.add_argument("--seed", type=int, help="Seed for weights, shuffling and augmentation.")
     train.add_argument("--validation-size", type=int, help="Examples held out (default: last 10%%).")
     train.add_argument("--train-size", type=int, help="Use only this many training examples.")
     train.add_argument(
