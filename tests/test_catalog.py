@@ -1,0 +1,72 @@
+"""Tests for mnist_core.catalog: entries for trained, shipped and uploaded models."""
+
+import json
+
+import pytest
+
+from mnist_core.catalog import entry_from_loaded, entry_from_result, unique_name
+from mnist_core.models import count_params, describe_model
+from mnist_core.persistence import load_model, load_model_bytes, save_model, sidecar_path
+
+
+def test_entry_from_result_fills_fields(trained):
+    entry = entry_from_result(trained, "Run 1 · tiny")
+
+    assert entry.name == "Run 1 · tiny" and entry.origin == "trained"
+    assert entry.model is trained.model and entry.config == trained.config
+    assert entry.description == describe_model(trained.config.model)
+    assert f"{count_params(trained.config.model):,} parameters" in entry.description
+    assert entry.test_accuracy == trained.test_accuracy
+    assert entry.progress is trained.progress
+    assert entry.created > 0
+
+
+def test_entry_from_loaded_with_sidecar_uses_config(trained, model_dir):
+    path = save_model(trained.model, model_dir / "cnn.keras", config=trained.config, test_accuracy=0.875)
+
+    entry = entry_from_loaded(load_model(path), "Default CNN", "default")
+
+    assert (entry.name, entry.origin) == ("Default CNN", "default")
+    assert entry.config == trained.config
+    assert entry.description == describe_model(trained.config.model)
+    assert entry.test_accuracy == 0.875
+    assert entry.progress is None
+
+
+def test_entry_from_loaded_without_config_describes_layers(trained):
+    from mnist_core.persistence import model_to_bytes
+
+    loaded = load_model_bytes(model_to_bytes(trained.model), "theirs.keras")
+
+    entry = entry_from_loaded(loaded, "theirs.keras", "uploaded")
+
+    assert entry.origin == "uploaded" and entry.config is None and entry.test_accuracy is None
+    layers = len(trained.model.layers)
+    assert entry.description == f"{layers} layers · {trained.model.count_params():,} parameters"
+
+
+def test_entry_from_loaded_invalid_config_in_sidecar_ignored(trained, model_dir):
+    path = save_model(trained.model, model_dir / "odd.keras", config=trained.config, test_accuracy=0.5)
+    info = json.loads(sidecar_path(path).read_text())
+    info["config"]["epochs"] = 0
+    sidecar_path(path).write_text(json.dumps(info))
+
+    entry = entry_from_loaded(load_model(path), "Odd", "uploaded")
+
+    assert entry.config is None
+    assert entry.description.endswith(f"{trained.model.count_params():,} parameters")
+    assert entry.test_accuracy == 0.5
+
+
+@pytest.mark.parametrize(
+    ("base", "taken", "expected"),
+    [
+        ("Run 1", [], "Run 1"),
+        ("Run 1", ["Run 2"], "Run 1"),
+        ("Run 1", ["Run 1"], "Run 1 (2)"),
+        ("Run 1", {"Run 1", "Run 1 (2)", "Run 1 (3)"}, "Run 1 (4)"),
+        ("Run 1", ["Run 1", "Run 1 (3)"], "Run 1 (2)"),
+    ],
+)
+def test_unique_name(base, taken, expected):
+    assert unique_name(base, taken) == expected

@@ -1,0 +1,189 @@
+"""Tests for mnist_core.cli: `python -m mnist_core train|evaluate|predict|presets`."""
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from mnist_core.cli import build_parser, main
+from mnist_core.presets import PRESETS
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# The documented small training run: a 16-unit MLP, one epoch on 300 digits.
+TRAIN_ARGS = ["train", "--model", "mlp", "--hidden-units", "16", "--epochs", "1"]
+TRAIN_ARGS += ["--train-size", "300", "--validation-size", "100"]
+
+
+def _commands():
+    parser = build_parser()
+    subparsers = next(action for action in parser._actions if action.dest == "command")
+    return subparsers, subparsers.choices
+
+
+def _run_module(*args, timeout=60):
+    """Runs `python -m mnist_core ARGS` from the repository root, as a user would."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    return subprocess.run(
+        [sys.executable, "-m", "mnist_core", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_every_command_has_help_text(capsys):
+    subparsers, commands = _commands()
+    helps = {action.dest: action.help for action in subparsers._choices_actions}
+
+    assert set(commands) == {"train", "evaluate", "predict", "presets"}
+    for name, command in commands.items():
+        assert helps[name] and command.description, name
+        with pytest.raises(SystemExit) as exit_info:
+            main([name, "--help"])
+        assert exit_info.value.code == 0
+        output = capsys.readouterr().out
+        assert output.startswith(f"usage: python -m mnist_core {name}")
+        assert command.description.split()[0] in output
+        for action in command._actions:
+            if action.option_strings and action.dest != "help" and action.help is None:
+                assert action.choices, f"{name} {action.option_strings} has neither help nor choices"
+
+
+def test_module_help_lists_commands():
+    completed = _run_module("--help")
+
+    assert completed.returncode == 0
+    for name in ("train", "evaluate", "predict", "presets"):
+        assert name in completed.stdout
+
+
+def test_presets_lists_every_preset(capsys):
+    assert main(["presets"]) == 0
+
+    output = capsys.readouterr().out
+    for name, preset in PRESETS.items():
+        assert f"{name}\n  {preset.description}" in output
+
+
+@pytest.fixture(scope="module")
+def trained_by_cli(tmp_path_factory, tiny_npz):
+    """Runs the documented small `train` command once; returns (model path, stdout, stderr, code)."""
+    out = tmp_path_factory.mktemp("cli") / "x.keras"
+    # capsys is function-scoped, so this module-scoped fixture captures the streams itself.
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main([*TRAIN_ARGS, "--data", str(tiny_npz), "--out", str(out)])
+    return out, stdout.getvalue(), stderr.getvalue(), code
+
+
+def test_train_prints_json_and_writes_model(trained_by_cli):
+    out, stdout, stderr, code = trained_by_cli
+
+    assert code == 0
+    result = json.loads(stdout.strip().splitlines()[-1])
+    assert result["status"] == "done" and result["out"] == str(out)
+    assert 0.0 <= result["test_accuracy"] <= 1.0
+    assert result["epochs_run"] == 1 and result["stop_reason"] == "completed"
+    assert result["params"] == 784 * 16 + 16 + 16 * 10 + 10
+    assert out.is_file() and out.with_suffix(".json").is_file()
+    sidecar = json.loads(out.with_suffix(".json").read_text())
+    assert sidecar["config"]["model"]["hidden_units"] == [16]
+    assert sidecar["config"]["train_size"] == 300 and sidecar["test_accuracy"] == result["test_accuracy"]
+    assert "epoch 1/1: loss" in stderr and "val_accuracy" in stderr
+    assert "MLP: dense 16 → 10 softmax" in stderr
+
+
+def test_evaluate_prints_one_json_object(trained_by_cli, tiny_npz, capsys):
+    out = trained_by_cli[0]
+
+    assert main(["evaluate", "--model", str(out), "--data", str(tiny_npz)]) == 0
+
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1
+    report = json.loads(lines[0])
+    assert report["split"] == "test" and report["examples"] == 200
+    assert report["accuracy"] == pytest.approx(
+        json.loads(trained_by_cli[1].splitlines()[-1])["test_accuracy"]
+    )
+    assert report["loss"] > 0
+    confusion = np.array(report["confusion_matrix"])
+    assert confusion.shape == (10, 10) and confusion.sum() == 200
+    assert np.trace(confusion) / 200 == pytest.approx(report["accuracy"])
+    assert sorted(report["per_class_accuracy"], key=int) == [str(digit) for digit in range(10)]
+
+
+def test_evaluate_validation_split(trained_by_cli, tiny_npz, capsys):
+    assert (
+        main(
+            ["evaluate", "--model", str(trained_by_cli[0]), "--data", str(tiny_npz), "--split", "validation"]
+        )
+        == 0
+    )
+
+    report = json.loads(capsys.readouterr().out)
+    assert report["split"] == "validation" and report["examples"] == 60
+
+
+def test_predict_good_blank_and_missing_images(trained_by_cli, digit_canvas, tmp_path, capsys):
+    canvas, _ = digit_canvas
+    good, blank, missing = tmp_path / "good.png", tmp_path / "blank.png", tmp_path / "missing.png"
+    Image.fromarray(canvas).save(good)
+    Image.new("RGB", (280, 280), "black").save(blank)
+
+    code = main(["predict", "--model", str(trained_by_cli[0]), str(good), str(blank), str(missing)])
+
+    lines = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert code != 0
+    assert [line["file"] for line in lines] == [str(good), str(blank), str(missing)]
+    assert lines[0]["digit"] in range(10) and len(lines[0]["probabilities"]) == 10
+    assert "error" not in lines[0]
+    assert lines[1]["digit"] is None and "empty" in lines[1]["error"]
+    assert lines[2]["digit"] is None and "does not exist" in lines[2]["error"]
+
+
+def test_predict_all_good_exits_zero(trained_by_cli, digit_canvas, tmp_path, capsys):
+    good = tmp_path / "good.png"
+    Image.fromarray(digit_canvas[0]).save(good)
+
+    assert main(["predict", "--model", str(trained_by_cli[0]), str(good)]) == 0
+    assert json.loads(capsys.readouterr().out)["digit"] in range(10)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["train", "--model", "mlp", "--data", "{tmp}/none.npz", "--out", "{tmp}/m.keras"], "does not exist"),
+        (["train", "--model", "mlp", "--epochs", "0", "--out", "{tmp}/m.keras"], "epochs=0 is out of range"),
+        (["train", "--model", "mlp", "--out", "{tmp}/m.h5"], "must end in .keras"),
+        (["train", "--model", "mlp", "--hidden-units", "64,big", "--out", "{tmp}/m.keras"], "--hidden-units"),
+        (["train", "--preset", "resnet", "--out", "{tmp}/m.keras"], "preset 'resnet' does not exist"),
+        (["evaluate", "--model", "{tmp}/none.keras"], "does not exist"),
+        (["predict", "--model", "{tmp}/none.keras", "a.png"], "does not exist"),
+    ],
+    ids=["missing data", "zero epochs", "not keras", "bad units", "bad preset", "no model", "no model 2"],
+)
+def test_user_error_exits_2_with_one_line(tmp_path, args, message):
+    completed = _run_module(*(arg.format(tmp=tmp_path) for arg in args))
+
+    assert completed.returncode == 2
+    assert "Traceback" not in completed.stderr
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert message in lines[0]
+    assert completed.stdout == ""
+
+
+def test_usage_error_exits_2_without_traceback():
+    completed = _run_module("train", "--model", "rnn", "--out", "x.keras")
+
+    assert completed.returncode == 2
+    assert "Traceback" not in completed.stderr and "invalid choice: 'rnn'" in completed.stderr
