@@ -1,0 +1,18 @@
+"""MNIST Playground: the entry point only sets up the page and routes to the four pages."""
+
+import streamlit as st
+
+
+def main() -> None:
+    """Configures the page and runs the page the URL asks for."""
+    st.set_page_config(page_title="MNIST Playground", page_icon="✍️", layout="wide")
+    pages = [
+        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
+        st.Page("pages/errors.py", title="Errors", icon=":material/grid_view:", url_path="errors"),
+        st.Page("pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
+    ]
+    st.navigation(pages).run()
+
+
+main()

@@ -1,0 +1,125 @@
+"""Errors page: where a model goes wrong, from the confusion matrix down to single digits."""
+
+import functools
+import math
+
+import streamlit as st
+
+from mnist_core.data import make_splits
+from mnist_core.errors import DataError
+from mnist_core.evaluation import evaluate_model, sort_misclassified
+from pages import charts, common
+
+PAGE_SIZE = 40
+ANY = "any"
+SORTS = {"confidence": "most confident first", "loss": "highest loss first", "index": "data order"}
+
+
+def split_arrays(entry, split: str, data):
+    """(images, labels, caption) of the split; validation is the part this model held out when known."""
+    if split == "test":
+        return data.x_test, data.y_test, f"The {len(data.y_test):,} test digits, never used for training."
+    held_out = entry.config.validation_size if entry.config is not None else None
+    try:
+        splits = make_splits(data, held_out or None)
+    except DataError:
+        splits = make_splits(data)
+    note = "" if held_out != 0 else " This model trained on them (it used no validation split)."
+    return splits.x_val, splits.y_val, f"The last {len(splits.y_val):,} training digits, held out.{note}"
+
+
+def evaluation(entry, split: str, images, labels):
+    """The model's report on the split, computed once per session."""
+    cache = st.session_state.setdefault("evaluations", {})
+    cache_key = (entry.name, entry.created, split)
+    if cache_key not in cache:
+        with st.spinner(f"Scoring {entry.name} on {len(labels):,} digits…"):
+            cache[cache_key] = evaluate_model(entry.model, images, labels)
+    return cache[cache_key]
+
+
+def on_cell_click(chart_key: str) -> None:
+    """A click on a confusion-matrix cell filters the gallery to that pair; a second click clears it."""
+    cells = st.session_state[chart_key].selection.get("cell", [])
+    true, predicted = (int(cells[0]["true"]), int(cells[0]["predicted"])) if cells else (ANY, ANY)
+    st.session_state.errors_true, st.session_state.errors_predicted = true, predicted
+
+
+st.title("Where does the model go wrong?")
+st.caption("Pick a model and a split. Click a cell of the confusion matrix to see exactly those mistakes.")
+resources = common.wait_for_resources(need_data=True)
+models = common.all_models(resources)
+if not models:
+    st.info("No model yet: train one or upload one on the Train page.")
+    st.stop()
+
+left, right = st.columns([2, 1])
+with left:
+    entry = common.model_picker(models, "Model", key="errors_model")
+split = right.radio(
+    "Digits",
+    ["test", "validation"],
+    format_func=str.capitalize,
+    horizontal=True,
+    key="errors_split",
+    persist_state="session",
+)
+images, labels, split_note = split_arrays(entry, split, resources.data)
+st.caption(f"{entry.description}. {split_note}")
+report = evaluation(entry, split, images, labels)
+
+columns = st.columns(3)
+columns[0].metric("Accuracy", f"{report.accuracy:.2%}")
+columns[1].metric("Mistakes", f"{len(report.misclassified):,} of {len(labels):,}")
+columns[2].metric("Mean loss", f"{report.loss:.4f}")
+
+matrix, per_class = st.columns([3, 2], gap="large")
+with matrix:
+    st.markdown("**Confusion matrix** · rows: true digit, columns: prediction")
+    chart_key = f"errors_confusion_{entry.name}_{split}"
+    st.altair_chart(
+        charts.confusion_chart(report.confusion),
+        key=chart_key,
+        selection_mode="cell",
+        on_select=functools.partial(on_cell_click, chart_key),
+        width="content",
+    )
+    st.caption("Click a cell to filter the gallery below; click it again or double-click to clear.")
+with per_class:
+    st.markdown("**Accuracy per digit**")
+    st.altair_chart(charts.per_class_chart(report.per_class), width="stretch")
+
+st.subheader("Misclassified digits")
+filters = st.columns(3)
+digits = [ANY, *range(10)]
+true = filters[0].selectbox("True digit", digits, key="errors_true", persist_state="session")
+predicted = filters[1].selectbox("Predicted digit", digits, key="errors_predicted", persist_state="session")
+order = filters[2].selectbox(
+    "Sort", list(SORTS), format_func=SORTS.get, key="errors_sort", persist_state="session"
+)
+mistakes = sort_misclassified(
+    report.misclassified,
+    order,
+    descending=order != "index",
+    true_label=None if true == ANY else true,
+    predicted_label=None if predicted == ANY else predicted,
+)
+if not mistakes:
+    if true != ANY and true == predicted:
+        st.info(f"Cell ({true}, {predicted}) holds the correctly read {true}s; this gallery shows mistakes.")
+    else:
+        st.info("No mistakes match these filters.")
+    st.stop()
+pages = math.ceil(len(mistakes) / PAGE_SIZE)
+# A new key per filter starts the pager again at page 1.
+pager_key = f"errors_page_{entry.name}_{split}_{true}_{predicted}_{order}"
+page = st.pagination(pages, key=pager_key) if pages > 1 else 1
+shown = mistakes[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+st.caption(
+    f"{len(mistakes):,} mistakes match · page {page} of {pages} · each shows true → predicted · confidence."
+)
+st.image(
+    [common.enlarge(images[item.index], 3) for item in shown],
+    caption=[f"{item.true_label} → {item.predicted_label} · {item.confidence:.1%}" for item in shown],
+    width=84,
+)

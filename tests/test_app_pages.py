@@ -1,0 +1,280 @@
+"""AppTest tests of the four pages, on a tiny data set with server caps set by environment variables.
+
+Each `AppTest` is one browser session; they share the process-wide `SharedResources`
+(made afresh for this module, so the environment below applies).
+"""
+
+import io
+import time
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+# The first run imports TensorFlow and loads the default models.
+TIMEOUT = 60
+MAX_EPOCHS, MAX_UNITS = 5, 256
+# A run that takes a second or two on 540 tiny-set digits.
+TINY_RUN = {"preset": "seed-mlp-32-64", "epochs": "1", "train_size": "300"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def app_environment(tiny_npz):
+    """The server's settings for every session of this module: tiny data, low caps, one run at a time."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MNIST_NPZ", str(tiny_npz))
+        patch.setenv("MNIST_MAX_EPOCHS", str(MAX_EPOCHS))
+        patch.setenv("MNIST_MAX_UNITS", str(MAX_UNITS))
+        patch.setenv("MNIST_MAX_TRAININGS", "1")
+        st.cache_resource.clear()
+        yield
+    st.cache_resource.clear()
+
+
+def run_until(at: AppTest, done, timeout: float = 120.0, what: str = "the condition") -> AppTest:
+    """Reruns the page (as the browser's fragment timer would) until `done(at)`."""
+    deadline = time.monotonic() + timeout
+    while not done(at):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.3)
+        at.run()
+    return at
+
+
+def loading(at: AppTest) -> bool:
+    return any("Loading the models" in info.value for info in at.info)
+
+
+def open_app(page: str | None = None, query: dict | None = None) -> AppTest:
+    """A new session: the home page until the resources are loaded, then `page`."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params.update(query or {})
+    at.run()
+    run_until(at, lambda at: not loading(at), what="the shared resources to load")
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def button(at: AppTest, label: str):
+    return next(item for item in at.button if item.label == label)
+
+
+def texts(elements) -> str:
+    return " | ".join(element.value for element in elements)
+
+
+def model_names(at: AppTest) -> list[str]:
+    """The "Your models" table's names (the Train page's conv-block editor is a dataframe too)."""
+    table = next(frame.value for frame in at.dataframe if "Model" in frame.value.columns)
+    return list(table["Model"])
+
+
+def train_tiny_model(at: AppTest) -> str:
+    """Starts the Train page's configured run and waits for it to finish; returns the status."""
+    button(at, "Start training").click().run()
+    run_until(at, lambda at: at.success or at.error, what="the run to finish")
+    return texts(at.success) or texts(at.error)
+
+
+# Home ----------------------------------------------------------------------------------------
+
+
+def test_home_shows_links_data_source_and_default_models():
+    at = open_app()
+    assert at.title[0].value.endswith("MNIST Playground")
+    assert [link.label for link in at.page_link] == ["Train", "Errors", "Draw"]
+    assert "tiny_mnist.npz" in texts(at.warning), "a partial data set is flagged"
+    assert "In use: 600 training and 200 test digits." in texts(at.caption)
+    assert model_names(at) == ["Default CNN", "Default MLP"]
+
+
+def test_home_renders_while_resources_load():
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert at.page_link and at.subheader, "the page must render in full before loading ends"
+    run_until(at, lambda at: not loading(at), what="the shared resources to load")
+    assert model_names(at) == ["Default CNN", "Default MLP"]
+
+
+# Train ---------------------------------------------------------------------------------------
+
+
+def test_train_page_renders_form_estimate_and_start():
+    at = open_app("pages/train.py")
+    assert at.selectbox(key="cfg.recipe").value == "fast-cnn"
+    assert at.number_input(key="cfg.epochs").value == 3
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["Parameters"] == "225,546"
+    assert "Time per epoch (est.)" in metrics
+    assert not button(at, "Start training").disabled
+    assert button(at, "Stop").disabled
+    assert "No run yet" in texts(at.info)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "message"),
+    [
+        ("", "Hidden layer sizes is empty"),
+        ("128, , 64", "entry 2 is empty"),
+        ("128, 0", "layer 2 has 0 units"),
+        ("wide", "is not a whole number"),
+        ("512", f"above this server's cap of {MAX_UNITS} (set by MNIST_MAX_UNITS)"),
+    ],
+)
+def test_train_invalid_hidden_layers_show_a_message_and_block_start(sizes, message):
+    at = open_app("pages/train.py")
+    at.selectbox(key="cfg.recipe").set_value("custom MLP").run()
+    at.text_input(key="cfg.hidden_units").input(sizes).run()
+    assert not at.exception
+    assert message in texts(at.error)
+    assert button(at, "Start training").disabled
+
+
+def test_train_zero_learning_rate_shows_a_message():
+    at = open_app("pages/train.py")
+    at.number_input(key="cfg.learning_rate").set_value(0.0).run()
+    assert "learning_rate=0.0 is out of range" in texts(at.error)
+    assert button(at, "Start training").disabled
+
+
+def test_train_query_parameters_prefill_the_form_and_report_ignored_values():
+    query = {"preset": "seed-cnn-dropout", "epochs": "2", "bogus": "1", "learning_rate": "fast"}
+    at = open_app("pages/train.py", query)
+    assert at.selectbox(key="cfg.recipe").value == "seed-cnn-dropout"
+    assert at.number_input(key="cfg.epochs").value == 2
+    assert at.slider(key="cfg.dense_dropout_rate").value == 0.5
+    notices = texts(at.warning)
+    assert "Ignored bogus='1'" in notices and "Ignored learning_rate='fast'" in notices
+    assert "/train?preset=seed-cnn-dropout&epochs=2" in at.code[0].value
+
+
+def test_train_query_is_read_once_so_later_edits_stay():
+    at = open_app("pages/train.py", {"preset": "seed-mlp-128", "epochs": "2"})
+    at.number_input(key="cfg.epochs").set_value(4).run()
+    at.switch_page("pages/draw.py").run()
+    at.switch_page("pages/train.py").run()
+    assert at.number_input(key="cfg.epochs").value == 4
+    assert at.selectbox(key="cfg.recipe").value == "seed-mlp-128"
+
+
+def test_train_epochs_above_the_cap_are_lowered_with_a_notice():
+    at = open_app("pages/train.py", {"preset": "seed-mlp-128", "epochs": "40"})
+    assert at.number_input(key="cfg.epochs").value == MAX_EPOCHS
+    assert at.number_input(key="cfg.epochs").max == MAX_EPOCHS
+    assert f"epochs=40 is above this server's cap of {MAX_EPOCHS}" in texts(at.warning)
+    assert f"at most {MAX_EPOCHS} epochs" in texts(at.caption)
+
+
+def test_tiny_run_survives_page_switches_and_its_model_reaches_errors_and_draw():
+    at = open_app("pages/train.py", TINY_RUN)
+    button(at, "Start training").click().run()
+    assert button(at, "Start training").disabled, "a second Start must be impossible while training"
+    assert not button(at, "Stop").disabled
+    job = at.session_state["run_job"]
+    at.switch_page("pages/draw.py").run()
+    at.switch_page("pages/train.py").run()
+    assert at.session_state["run_job"] is job and at.session_state["run_count"] == 1
+    run_until(at, lambda at: at.success, what="the run to finish")
+    assert "Finished 1 epochs" in texts(at.success)
+    name = "Run 1 · seed-mlp-32-64 (edited)"
+    assert model_names(at) == ["Default CNN", "Default MLP", name]
+    assert not button(at, "Start training").disabled
+    assert at.multiselect[0].value == [name], "the finished run is offered for comparison"
+
+    at.switch_page("pages/errors.py").run()
+    assert not at.exception
+    assert at.selectbox(key="errors_model").value == name
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["Mistakes"].endswith("of 200")
+    captions = at.image[0].captions
+    assert 0 < len(captions) <= 40
+    at.selectbox(key="errors_true").set_value(7).run()
+    assert all(caption.startswith("7 →") for caption in at.image[0].captions)
+
+    at.switch_page("pages/draw.py").run()
+    assert at.selectbox(key="draw_model").value == name
+    assert [(metric.label, metric.value) for metric in at.metric] == [("Prediction", "-")]
+
+
+def test_diverging_run_reports_advice_and_adds_no_model():
+    at = open_app("pages/train.py", {**TINY_RUN, "learning_rate": "10", "batch_size": "10"})
+    status = train_tiny_model(at)
+    assert "The loss blew up" in status and "learning rate 10 is too high" in status
+    assert model_names(at) == ["Default CNN", "Default MLP"]
+
+
+def test_second_session_waits_in_the_queue_and_stop_frees_the_slot():
+    first = open_app("pages/train.py", {**TINY_RUN, "epochs": "5", "batch_size": "10"})
+    second = open_app("pages/train.py", TINY_RUN)
+    button(first, "Start training").click().run()
+    button(second, "Start training").click().run()
+    assert "Queued: position 1." in texts(second.info)
+    button(first, "Stop").click().run()
+    run_until(first, lambda at: at.success, what="the stopped run to end")
+    assert "Stopped by you" in texts(first.success)
+    run_until(second, lambda at: at.success, what="the queued run to finish")
+    assert "Finished 1 epochs" in texts(second.success)
+
+
+def test_uploading_a_corrupt_model_shows_the_reason_and_keeps_the_list():
+    at = open_app("pages/train.py")
+    broken = ("broken.keras", b"not a zip file", "application/octet-stream")
+    at.file_uploader(key="train_upload").set_value(broken).run()
+    assert "not a valid .keras archive" in texts(at.error)
+    assert model_names(at) == ["Default CNN", "Default MLP"]
+
+
+def test_uploading_a_keras_model_adds_it_to_the_session():
+    from mnist_core.persistence import model_to_bytes
+    from pages.common import get_resources
+
+    data = model_to_bytes(get_resources().default_models[1].model)
+    at = open_app("pages/train.py")
+    at.file_uploader(key="train_upload").set_value(("my-mlp.keras", data, "application/octet-stream")).run()
+    assert "Added **Uploaded · my-mlp**" in texts(at.success)
+    assert model_names(at)[-1] == "Uploaded · my-mlp"
+    another_browser = open_app("pages/draw.py")
+    assert another_browser.selectbox(key="draw_model").options == ["Default CNN", "Default MLP"]
+
+
+# Errors and Draw -------------------------------------------------------------------------------
+
+
+def test_errors_page_scores_a_default_model_and_caches_the_report():
+    at = open_app("pages/errors.py")
+    assert at.selectbox(key="errors_model").value == "Default CNN"
+    assert {metric.label for metric in at.metric} == {"Accuracy", "Mistakes", "Mean loss"}
+    at.radio(key="errors_split").set_value("validation").run()
+    assert not at.exception
+    assert len(at.session_state["evaluations"]) == 2
+
+
+def test_draw_page_with_an_empty_canvas_predicts_nothing():
+    at = open_app("pages/draw.py")
+    assert [(metric.label, metric.value) for metric in at.metric] == [("Prediction", "-")]
+    assert "draw a digit" in texts(at.info)
+    assert [item.label for item in at.button] == ["Clear"]
+    at.checkbox(key="draw_compare").check().run()
+    assert at.selectbox(key="draw_model_b").value == "Default MLP"
+
+
+def test_draw_page_classifies_an_uploaded_picture(digit_canvas):
+    canvas, label = digit_canvas
+    picture = io.BytesIO()
+    Image.fromarray(255 - canvas).save(picture, format="PNG")  # Dark ink on white paper.
+    at = open_app("pages/draw.py")
+    at.file_uploader(key="draw_upload").set_value(("digit.png", picture.getvalue(), "image/png")).run()
+    predictions = [metric.value for metric in at.metric if metric.label == "Prediction"]
+    assert predictions == ["-", str(label)]
+
+
+def test_draw_page_explains_an_upload_that_is_not_an_image():
+    at = open_app("pages/draw.py")
+    at.file_uploader(key="draw_upload").set_value(("digit.png", b"plain text", "image/png")).run()
+    assert "not an image" in texts(at.error)
