@@ -1,6 +1,8 @@
-"""MNIST Playground: the entry point only sets up the page and routes to the four pages."""
+"""MNIST Playground: the entry point sets up the page, shows the run in the sidebar and routes."""
 
 import streamlit as st
+
+from pages import common
 
 
 def main() -> None:
@@ -12,7 +14,10 @@ def main() -> None:
         st.Page("pages/errors.py", title="Errors", icon=":material/grid_view:", url_path="errors"),
         st.Page("pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
     ]
-    st.navigation(pages).run()
+    page = st.navigation(pages)
+    if page.url_path != "train":  # The Train page shows the run in full.
+        common.run_status()
+    page.run()
 
 
 main()

@@ -78,6 +78,32 @@ def collect_finished_run() -> None:
         state.run_model_name = entry.name
 
 
+def run_status() -> None:
+    """A sidebar note on this session's run, so a run is visible from every page.
+
+    Refreshed every two seconds while the run goes; when it ends, the model
+    joins the lists at once (a full rerun) and a toast says how it went.
+    """
+    state = st.session_state
+    if "run_toast" in state:
+        st.toast(state.pop("run_toast"), icon=":material/model_training:")
+    if state.get("run_job") is None or state.get("run_collected", True):
+        return
+    with st.sidebar:
+        st.fragment(_run_status_view, run_every=2.0)()
+
+
+def _run_status_view() -> None:
+    state = st.session_state
+    progress = state.run_job.progress()
+    if progress.finished:
+        collect_finished_run()
+        state.run_toast = f"{state.run_label}: {progress.message}"
+        st.rerun()
+    st.caption(f"**{state.run_label}** · {progress.message}")
+    st.progress(progress.fraction_done)
+
+
 def session_models() -> list[ModelEntry]:
     """The models this session trained or uploaded, oldest first."""
     collect_finished_run()
