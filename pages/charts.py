@@ -141,7 +141,7 @@ def confusion_chart(confusion: list[list[int]], size: int = 500) -> alt.LayerCha
     """
     frame = confusion_frame(confusion)
     worst = max(int(frame.loc[frame["mistake"], "count"].max()), 1)
-    frame["background"] = np.where(frame["mistake"], "#f3f5f8", "#d6e6f4")
+    frame["kind"] = np.where(frame["mistake"], "mistake", "correct")
     frame["label"] = np.where(frame["count"] > 0, frame["count"].astype(str), "")
     frame["dark"] = frame["mistake"] & (frame["count"] > worst / 2)
     cell = alt.selection_point(name="cell", fields=["true", "predicted"], on="click", clear="dblclick")
@@ -151,8 +151,9 @@ def confusion_chart(confusion: list[list[int]], size: int = 500) -> alt.LayerCha
         y=alt.Y("true:O", title="true digit"),
         tooltip=["true:O", "predicted:O", "count:Q"],
     )
+    background = alt.Scale(domain=["correct", "mistake"], range=["#d6e6f4", "#f3f5f8"])
     cells = base.mark_rect(stroke="white", strokeWidth=1.5).encode(
-        color=alt.Color("background:N", scale=None), opacity=faded
+        color=alt.Color("kind:N", scale=background, legend=None), opacity=faded
     )
     mistakes = base.transform_filter("datum.mistake && datum.count > 0").mark_rect(
         stroke="white", strokeWidth=1.5

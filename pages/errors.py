@@ -39,7 +39,7 @@ def evaluation(entry, split: str, images, labels):
 
 
 def on_cell_click(chart_key: str) -> None:
-    """A click on a confusion-matrix cell filters the gallery to that pair; a second click clears it."""
+    """A click on a confusion-matrix cell filters the gallery to that pair; a double-click clears it."""
     cells = st.session_state[chart_key].selection.get("cell", [])
     true, predicted = (int(cells[0]["true"]), int(cells[0]["predicted"])) if cells else (ANY, ANY)
     st.session_state.errors_true, st.session_state.errors_predicted = true, predicted
@@ -84,7 +84,9 @@ with matrix:
         on_select=functools.partial(on_cell_click, chart_key),
         width="content",
     )
-    st.caption("Click a cell to filter the gallery below; click it again or double-click to clear.")
+    st.caption(
+        "Click a cell to show those mistakes below; double-click the matrix to show all mistakes again."
+    )
 with per_class:
     st.markdown("**Accuracy per digit**")
     st.altair_chart(charts.per_class_chart(report.per_class), width="stretch")

@@ -28,7 +28,7 @@ if config is not None:
 
 st.divider()
 train_live.controls(config, recipe, resources)
-train_live.live_run()
+train_live.live_run(resources)
 st.divider()
 train_live.compare_runs()
 st.divider()

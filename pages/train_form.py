@@ -267,7 +267,7 @@ def _training(model, total: int, settings: Settings) -> TrainingConfig | None:
         "Early stopping",
         key=key("early_stopping"),
         persist_state="session",
-        help="Stop when validation loss stops improving and keep the best weights.",
+        # No help tooltip: its "Help for Early stopping" button would also match a search for "Stop".
     )
     right.number_input(
         "Patience (epochs)",
@@ -277,6 +277,8 @@ def _training(model, total: int, settings: Settings) -> TrainingConfig | None:
         key=key("patience"),
         persist_state="session",
         disabled=not st.session_state[key("early_stopping")],
+        help="With early stopping: end after this many epochs without a better validation loss, "
+        "keeping the best weights.",
     )
     left.checkbox("Stop at a target accuracy", key=key("use_target"), persist_state="session")
     right.number_input(

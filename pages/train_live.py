@@ -132,22 +132,22 @@ def _stop() -> None:
         job.stop()
 
 
-def live_run() -> None:
+def live_run(resources: SharedResources) -> None:
     """The latest run's progress and curves, refreshed every second while it runs."""
     if st.session_state.get("run_job") is None:
         st.info("No run yet: pick a recipe and press **Start training**; live progress and curves show here.")
         return
-    st.fragment(_live_view, run_every=1.0 if run_in_progress() else None)()
+    st.fragment(_live_view, run_every=1.0 if run_in_progress() else None)(resources.limiter.max_running)
 
 
-def _live_view() -> None:
+def _live_view(slots: int) -> None:
     state = st.session_state
     progress = state.run_job.progress()
     if progress.finished and not state.run_collected:
         common.collect_finished_run()
         st.rerun()
     st.subheader(state.run_label)
-    _status(progress, state.get("run_model_name"))
+    _status(progress, state.get("run_model_name"), slots)
     if not progress.batches["step"]:
         return
     smoothing = st.slider(
@@ -166,10 +166,11 @@ def _live_view() -> None:
         column.altair_chart(charts.curve_chart(frame, metric, progress.epochs), width="stretch")
 
 
-def _status(progress: JobProgress, model_name: str | None) -> None:
+def _status(progress: JobProgress, model_name: str | None, slots: int) -> None:
     if progress.status == JobStatus.QUEUED:
         st.info(progress.message, icon=":material/schedule:")
-        st.caption("This server trains a few models at once; yours starts by itself when a slot frees up.")
+        runs = "one run" if slots == 1 else f"{slots} runs"
+        st.caption(f"This server trains {runs} at a time; yours starts by itself when a place frees up.")
         return
     if progress.status in (JobStatus.RUNNING, JobStatus.STOPPING):
         where = f"Epoch {progress.epoch} of {progress.epochs}"

@@ -1,5 +1,6 @@
 """Unit tests of the app's pure helpers: form values, charts, image enlarging, formatting."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -277,3 +278,18 @@ def test_page_helpers_do_not_import_tensorflow():
         "pages.train_live; assert 'tensorflow' not in sys.modules, 'TensorFlow was imported'"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
+
+
+def test_no_chart_uses_a_null_scale():
+    # `scale=None` (an identity scale) makes Streamlit's chart frontend fail with a blank chart.
+    batches, history = fake_progress()
+    report = report_from_probabilities(np.eye(10)[[0, 1, 2, 3, 3]], np.array([0, 1, 2, 3, 5]))
+    specs = [
+        charts.curve_chart(charts.training_curves(batches, history), "loss", epochs=3),
+        charts.comparison_chart(charts.comparison_frame({"Run 1": history}), "loss"),
+        charts.confusion_chart(report.confusion),
+        charts.per_class_chart(report.per_class),
+        charts.probability_chart([0.1] * 10),
+    ]
+    for chart in specs:
+        assert '"scale": null' not in json.dumps(chart.to_dict())
