@@ -92,23 +92,24 @@ def _values() -> dict:
     return {name[4:]: value for name, value in st.session_state.items() if name.startswith("cfg.")}
 
 
+def _bound(field: str) -> dict:
+    """Widget arguments that tie a widget to its form value for the whole session."""
+    return {"key": key(field), "persist_state": "session"}
+
+
+def _dropout(container, label: str, field: str) -> None:
+    container.slider(label, 0.0, 0.9, step=0.05, **_bound(field))
+
+
 def _architecture(kind: str, settings: Settings):
     if kind == "mlp":
         st.text_input(
             "Hidden layer sizes",
-            key=key("hidden_units"),
-            persist_state="session",
             help="Units of each hidden layer, input side first, e.g. 256, 128. `none` gives a linear model.",
+            **_bound("hidden_units"),
         )
-        st.selectbox("Activation", ACTIVATIONS, key=key("activation"), persist_state="session")
-        st.slider(
-            "Dropout after each hidden layer",
-            0.0,
-            0.9,
-            step=0.05,
-            key=key("dropout_rate"),
-            persist_state="session",
-        )
+        st.selectbox("Activation", ACTIVATIONS, **_bound("activation"))
+        _dropout(st, "Dropout after each hidden layer", "dropout_rate")
         rows = []
     else:
         st.caption(
@@ -116,35 +117,19 @@ def _architecture(kind: str, settings: Settings):
         )
         rows = _conv_blocks_editor(min(512, settings.max_hidden_units))
         left, right = st.columns(2, vertical_alignment="bottom")
-        left.selectbox("Activation", ACTIVATIONS, key=key("activation"), persist_state="session")
+        left.selectbox("Activation", ACTIVATIONS, **_bound("activation"))
         right.checkbox(
             "Batch normalisation",
-            key=key("batch_norm"),
-            persist_state="session",
             help="Normalise each convolution's output; often trains faster.",
+            **_bound("batch_norm"),
         )
         left, right = st.columns(2)
-        left.slider(
-            "Dropout after each conv block",
-            0.0,
-            0.9,
-            step=0.05,
-            key=key("conv_dropout_rate"),
-            persist_state="session",
-        )
-        right.slider(
-            "Dropout in the dense head",
-            0.0,
-            0.9,
-            step=0.05,
-            key=key("dense_dropout_rate"),
-            persist_state="session",
-        )
+        _dropout(left, "Dropout after each conv block", "conv_dropout_rate")
+        _dropout(right, "Dropout in the dense head", "dense_dropout_rate")
         st.text_input(
             "Dense layer sizes",
-            key=key("dense_units"),
-            persist_state="session",
             help="Dense layers after flattening, e.g. 128. `none` goes straight to the output.",
+            **_bound("dense_units"),
         )
     if settings.max_hidden_units < 4096:
         cap = settings.max_hidden_units
@@ -196,100 +181,84 @@ def _conv_blocks_editor(max_filters: int) -> list[dict]:
 
 
 def _training(model, total: int, settings: Settings) -> TrainingConfig | None:
-    train_cap = min(settings.max_train_size, total)
+    state = st.session_state
     left, right = st.columns(2)
-    left.selectbox("Optimizer", OPTIMIZERS, key=key("optimizer"), persist_state="session")
+    left.selectbox("Optimizer", OPTIMIZERS, **_bound("optimizer"))
     right.number_input(
         "Learning rate",
         min_value=0.0,
         max_value=100.0,
         step=0.0005,
         format="%g",
-        key=key("learning_rate"),
-        persist_state="session",
         help="Peak step size. Adam likes about 0.001; try 10 to see a run blow up.",
+        **_bound("learning_rate"),
     )
     st.radio(
         "Learning-rate schedule",
         list(SCHEDULES),
         format_func=SCHEDULES.get,
         horizontal=True,
-        key=key("lr_schedule"),
-        persist_state="session",
+        **_bound("lr_schedule"),
     )
     left, right = st.columns(2)
-    left.number_input(
-        "Batch size", min_value=1, max_value=8192, step=32, key=key("batch_size"), persist_state="session"
-    )
+    left.number_input("Batch size", min_value=1, max_value=8192, step=32, **_bound("batch_size"))
     right.number_input(
         "Epochs",
         min_value=1,
         max_value=settings.max_epochs,
         step=1,
-        key=key("epochs"),
-        persist_state="session",
         help=f"At most {settings.max_epochs} on this server.",
+        **_bound("epochs"),
     )
     left.number_input(
         "Training examples",
         min_value=10,
-        max_value=train_cap,
+        max_value=min(settings.max_train_size, total),
         step=1000,
-        key=key("train_size"),
-        persist_state="session",
         help="Train on the first this many digits (after the split).",
+        **_bound("train_size"),
     )
     right.number_input(
         "Validation examples",
         min_value=0,
         max_value=total - 10,
         step=1000,
-        key=key("validation_size"),
-        persist_state="session",
         help="Held out from the end of the training set to watch for overfitting.",
+        **_bound("validation_size"),
     )
     left.number_input(
         "Seed",
         min_value=0,
         max_value=2**31 - 1,
         step=1,
-        key=key("seed"),
-        persist_state="session",
         help="Same seed and settings, same run.",
+        **_bound("seed"),
     )
     right.checkbox(
         "Augment images",
-        key=key("augment"),
-        persist_state="session",
         help="Random shifts, rotations, zooms and stroke widths: slower, better on drawings.",
+        **_bound("augment"),
     )
-    left.checkbox(
-        "Early stopping",
-        key=key("early_stopping"),
-        persist_state="session",
-        # No help tooltip: its "Help for Early stopping" button would also match a search for "Stop".
-    )
+    # No help tooltip here: its "Help for Early stopping" button would also match a search for "Stop".
+    left.checkbox("Early stopping", **_bound("early_stopping"))
     right.number_input(
         "Patience (epochs)",
         min_value=1,
         max_value=100,
         step=1,
-        key=key("patience"),
-        persist_state="session",
-        disabled=not st.session_state[key("early_stopping")],
-        help="With early stopping: end after this many epochs without a better validation loss, "
-        "keeping the best weights.",
+        disabled=not state[key("early_stopping")],
+        help="End after this many epochs without a better validation loss, keeping the best weights.",
+        **_bound("patience"),
     )
-    left.checkbox("Stop at a target accuracy", key=key("use_target"), persist_state="session")
+    left.checkbox("Stop at a target accuracy", **_bound("use_target"))
     right.number_input(
         "Target validation accuracy",
         min_value=0.0,
         max_value=1.0,
         step=0.005,
         format="%.3f",
-        key=key("target_val_accuracy"),
-        persist_state="session",
-        disabled=not st.session_state[key("use_target")],
+        disabled=not state[key("use_target")],
+        **_bound("target_val_accuracy"),
     )
     caps = [
         f"{settings.max_epochs} epochs" if settings.max_epochs < 1000 else "",
