@@ -17,6 +17,7 @@ from pathlib import Path
 
 from mnist_core.config import IMAGE_SIZE, NUM_CLASSES, TrainingConfig
 from mnist_core.errors import ModelFileError
+from mnist_core.models import inference_copy
 from mnist_core.runtime import tensorflow
 
 ACCEPTED_INPUT_SHAPES = ((IMAGE_SIZE, IMAGE_SIZE), (IMAGE_SIZE, IMAGE_SIZE, 1), (IMAGE_SIZE * IMAGE_SIZE,))
@@ -54,7 +55,7 @@ def save_model(
     if path.suffix != ".keras":
         raise ModelFileError(f"cannot save to {path}: model files must end in .keras.")
     path.parent.mkdir(parents=True, exist_ok=True)
-    _inference_copy(model).save(path)
+    inference_copy(model).save(path)
     info = {
         "format": "mnist-playground-model/1",
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -114,20 +115,8 @@ def model_to_bytes(model) -> bytes:
     """The model as `.keras` file bytes (weights and architecture), for a download button."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.keras"
-        _inference_copy(model).save(path)
+        inference_copy(model).save(path)
         return path.read_bytes()
-
-
-def _inference_copy(model):
-    """The model without its optimizer state, which would triple the file size.
-
-    Files are for classifying digits; to train further, compile the loaded model.
-    """
-    import keras
-
-    copy = keras.models.clone_model(model)
-    copy.set_weights(model.get_weights())
-    return copy
 
 
 def _load_keras_file(path: Path, name: str):

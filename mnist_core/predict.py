@@ -7,7 +7,6 @@ traced `tf.function` costs well under a millisecond for one image.
 from __future__ import annotations
 
 import threading
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +14,9 @@ import numpy as np
 from mnist_core.config import IMAGE_SIZE, NUM_CLASSES
 from mnist_core.runtime import tensorflow
 
-_functions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# The traced function is stored on the model itself: a dict keyed by model
+# would keep every model alive, since the function refers to its model.
+_FUNCTION_ATTRIBUTE = "_mnist_serving_function"
 _functions_lock = threading.Lock()
 
 
@@ -73,10 +74,10 @@ def predict_probabilities(model, images: np.ndarray, batch_size: int = 1000) -> 
 def _serving_function(model):
     """A traced function from (N, 28, 28) float32 to probabilities, per model."""
     with _functions_lock:
-        function = _functions.get(model)
+        function = getattr(model, _FUNCTION_ATTRIBUTE, None)
         if function is None:
             function = _trace(model)
-            _functions[model] = function
+            setattr(model, _FUNCTION_ATTRIBUTE, function)
     return function
 
 

@@ -18,7 +18,7 @@ from mnist_core.config import TrainingConfig
 from mnist_core.data import DataSplits
 from mnist_core.errors import ConfigError, JobError
 from mnist_core.limiter import TrainingLimiter
-from mnist_core.models import build_model, count_params
+from mnist_core.models import build_model, count_params, inference_copy
 from mnist_core.pipeline import make_dataset, steps_per_epoch
 
 # Random guessing scores a loss of ln 10 = 2.3 and training only lowers it, so
@@ -90,7 +90,11 @@ class JobProgress:
 
 @dataclass
 class TrainingResult:
-    """What a finished (or stopped) run produced."""
+    """What a finished (or stopped) run produced.
+
+    `model` is an inference copy (weights only, see `models.inference_copy`);
+    `replicas` is how many devices trained it in parallel.
+    """
 
     model: object
     config: TrainingConfig
@@ -99,6 +103,7 @@ class TrainingResult:
     seconds: float
     params: int
     stop_reason: str
+    replicas: int
     progress: JobProgress = field(repr=False)
 
 
@@ -331,8 +336,14 @@ class TrainingJob:
             if self._stop_reason == "completed" and len(self._epochs_history) < self.config.epochs:
                 self._stop_reason = "early_stopping"
         if diverged:
+            with self._lock:
+                self._model = None
             self._finish(JobStatus.DIVERGED, self._message)
             return
+        replicas = model.distribute_strategy.num_replicas_in_sync
+        model = inference_copy(model)
+        with self._lock:
+            self._model = None
         report = evaluate_model(model, splits.x_test, splits.y_test)
         test_accuracy, test_loss = report.accuracy, report.loss
         progress = self.progress()
@@ -344,6 +355,7 @@ class TrainingJob:
             seconds=progress.elapsed_s,
             params=count_params(self.config.model),
             stop_reason=self._stop_reason,
+            replicas=replicas,
             progress=progress,
         )
         self._finish(JobStatus.DONE, _done_message(self._stop_reason, progress, test_accuracy))
