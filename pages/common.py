@@ -71,9 +71,7 @@ def collect_finished_run() -> None:
         return
     state.run_collected = True
     if job.progress().status == JobStatus.DONE and job.result is not None:
-        models = state.setdefault("models", [])
-        taken = [*DEFAULT_MODEL_FILES, *(entry.name for entry in models)]
-        entry = entry_from_result(job.result, unique_name(state.run_label, taken))
+        entry = entry_from_result(job.result, new_model_name(state.run_label))
         add_model(entry)
         state.run_model_name = entry.name
 
@@ -122,9 +120,10 @@ def add_model(entry: ModelEntry) -> None:
         st.session_state[picker] = entry.name
 
 
-def taken_names(resources: SharedResources) -> list[str]:
-    """Names no new model may use."""
-    return [*DEFAULT_MODEL_FILES, *(entry.name for entry in all_models(resources))]
+def new_model_name(base: str) -> str:
+    """`base`, or `base (2)`... so that no two models of this session share a name."""
+    taken = [*DEFAULT_MODEL_FILES, *(entry.name for entry in st.session_state.get("models", []))]
+    return unique_name(base, taken)
 
 
 def model_picker(models: list[ModelEntry], label: str, key: str, *, default_index: int = 0) -> ModelEntry:

@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from mnist_core.catalog import entry_from_loaded, unique_name
+from mnist_core.catalog import entry_from_loaded
 from mnist_core.config import TrainingConfig
 from mnist_core.data import make_splits
 from mnist_core.errors import ConfigError, DataError, ModelFileError
@@ -239,7 +239,6 @@ def model_files(resources: SharedResources) -> None:
         "Upload a .keras model",
         key="train_upload",
         on_change=_on_upload,
-        args=(resources,),
         help="A Keras 3 model file mapping a 28×28 image to 10 classes.",
     )
     message = st.session_state.get("upload_message")
@@ -247,7 +246,7 @@ def model_files(resources: SharedResources) -> None:
         (upload.success if message[0] == "success" else upload.error)(message[1])
 
 
-def _on_upload(resources: SharedResources) -> None:
+def _on_upload() -> None:
     file = st.session_state.get("train_upload")
     if file is None:
         st.session_state.upload_message = None
@@ -257,6 +256,6 @@ def _on_upload(resources: SharedResources) -> None:
     except ModelFileError as error:
         st.session_state.upload_message = ("error", str(error))
         return
-    name = unique_name(f"Uploaded · {Path(file.name).stem}", common.taken_names(resources))
+    name = common.new_model_name(f"Uploaded · {Path(file.name).stem}")
     common.add_model(entry_from_loaded(loaded, name, "uploaded"))
     st.session_state.upload_message = ("success", f"Added **{name}** to your models.")
