@@ -54,7 +54,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "fast-cnn",
             "Our fast CNN: strided 5x5 and 3x3 convolutions instead of pooling, Dense 128, "
-            "one-cycle learning rate; 99% test accuracy in 3 epochs.",
+            "one-cycle learning rate; over 99% test accuracy in 4 epochs, about 15 s on 2 cores.",
             TrainingConfig(
                 model=CNNConfig(
                     conv_blocks=(
@@ -66,7 +66,7 @@ PRESETS: dict[str, Preset] = {
                 learning_rate=3e-3,
                 lr_schedule="one_cycle",
                 batch_size=128,
-                epochs=3,
+                epochs=4,
             ),
         ),
     )
