@@ -13,6 +13,8 @@ import streamlit as st
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from mnist_core.presets import PRESETS
+
 APP = Path(__file__).resolve().parent.parent / "app.py"
 # The first run imports TensorFlow and loads the default models.
 TIMEOUT = 60
@@ -108,7 +110,7 @@ def test_home_renders_while_resources_load():
 def test_train_page_renders_form_estimate_and_start():
     at = open_app("pages/train.py")
     assert at.selectbox(key="cfg.recipe").value == "fast-cnn"
-    assert at.number_input(key="cfg.epochs").value == 3
+    assert at.number_input(key="cfg.epochs").value == PRESETS["fast-cnn"].config.epochs
     metrics = {metric.label: metric.value for metric in at.metric}
     assert metrics["Parameters"] == "225,546"
     assert "Time per epoch (est.)" in metrics
