@@ -16,7 +16,7 @@ from mnist_core.catalog import ModelEntry, entry_from_result, unique_name
 from mnist_core.errors import ConfigError
 from mnist_core.resources import DEFAULT_MODEL_FILES, SharedResources
 from mnist_core.settings import load_settings
-from mnist_core.training import JobStatus
+from mnist_core.training import FINISHED, JobStatus
 
 # The model pickers a new model is selected in.
 PICKERS = ("errors_model", "draw_model")
@@ -67,10 +67,13 @@ def collect_finished_run() -> None:
     """
     state = st.session_state
     job = state.get("run_job")
-    if job is None or state.get("run_collected", True) or not job.progress().finished:
+    if job is None or state.get("run_collected", True):
+        return
+    status = job.progress().status
+    if status not in FINISHED:
         return
     state.run_collected = True
-    if job.progress().status == JobStatus.DONE and job.result is not None:
+    if status == JobStatus.DONE and job.result is not None:
         entry = entry_from_result(job.result, new_model_name(state.run_label))
         add_model(entry)
         state.run_model_name = entry.name

@@ -28,7 +28,7 @@ from pages import charts, common, form_state
 
 
 def format_seconds(seconds: float | None) -> str:
-    """ "42 s", "3 min 5 s", "1 h 2 min", or "–" when unknown."""
+    """Seconds as "42 s", "3 min 5 s" or "1 h 2 min"; "–" when unknown."""
     if seconds is None:
         return "–"
     if seconds < 1:

@@ -13,6 +13,7 @@ import streamlit as st
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from mnist_core.persistence import load_model_bytes, model_to_bytes
 from mnist_core.presets import PRESETS
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -188,6 +189,11 @@ def test_tiny_run_survives_page_switches_and_its_model_reaches_errors_and_draw()
     assert model_names(at) == ["Default CNN", "Default MLP", name]
     assert not button(at, "Start training").disabled
     assert at.multiselect[0].value == [name], "the finished run is offered for comparison"
+    assert at.selectbox[-1].value == name, "the download box offers the newest model"
+    trained = at.session_state["models"][-1].model
+    assert (
+        load_model_bytes(model_to_bytes(trained), "run.keras").model.count_params() == trained.count_params()
+    )
 
     at.switch_page("pages/errors.py").run()
     assert not at.exception
@@ -233,7 +239,6 @@ def test_uploading_a_corrupt_model_shows_the_reason_and_keeps_the_list():
 
 
 def test_uploading_a_keras_model_adds_it_to_the_session():
-    from mnist_core.persistence import model_to_bytes
     from pages.common import get_resources
 
     data = model_to_bytes(get_resources().default_models[1].model)
