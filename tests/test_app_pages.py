@@ -218,7 +218,7 @@ def test_diverging_run_reports_advice_and_adds_no_model():
 
 
 def test_second_session_waits_in_the_queue_and_stop_frees_the_slot():
-    first = open_app("pages/train.py", {**TINY_RUN, "epochs": "5", "batch_size": "10"})
+    first = open_app("pages/train.py", {**TINY_RUN, "epochs": "5", "batch_size": "2"})  # Long enough to stop.
     second = open_app("pages/train.py", TINY_RUN)
     button(first, "Start training").click().run()
     button(second, "Start training").click().run()
