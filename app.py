@@ -8,6 +8,8 @@ from pages import common
 def main() -> None:
     """Configures the page and runs the page the URL asks for."""
     st.set_page_config(page_title="MNIST Playground", page_icon="✍️", layout="wide")
+    # .streamlit/config.toml hides the list Streamlit would build from pages/; show ours.
+    st.set_option("client.showSidebarNavigation", True)
     pages = [
         st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
         st.Page("pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
