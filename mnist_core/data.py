@@ -6,6 +6,7 @@ training pipeline converts each batch to float32 on the fly.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import importlib.util
 import os
@@ -122,7 +123,10 @@ def load_npz(path: str | os.PathLike) -> MnistData:
         raise DataError(
             f"MNIST file {file} is not a readable .npz archive ({error}); re-download it."
         ) from None
-    return _make_data(*arrays, source=f"Full MNIST from {file}.", name=str(file))
+    data = _make_data(*arrays, source=f"MNIST from {file}.", name=str(file))
+    if data.is_full:
+        return dataclasses.replace(data, source=f"Full MNIST from {file}.")
+    return data
 
 
 def load_fallback(note: str = "") -> MnistData:

@@ -23,6 +23,10 @@ from mnist_core.config import (
 # multiply-add per example (the backward pass is folded in).
 STEP_OVERHEAD_S = 0.0006
 SECONDS_PER_MAC = 6e-11
+# Tracing the train step, building the pipeline and scoring the test set.
+RUN_STARTUP_S = 3.0
+# Random affine and stroke-width changes share the two cores with training.
+AUGMENT_FACTOR = 1.4
 DEFAULT_TRAIN_SIZE = 54000
 ONE_CYCLE_WARMUP_SHARE = 0.2
 
@@ -208,7 +212,21 @@ def describe_model(config: ModelConfig) -> str:
     return f"{config.kind.upper()}: {layers}{extra} · {count_params(config):,} parameters"
 
 
-def estimate_epoch_seconds(config: TrainingConfig, train_size: int = DEFAULT_TRAIN_SIZE) -> float:
-    """Rough seconds per epoch on a 2-core CPU (halve it per doubling of cores)."""
+def estimate_epoch_seconds(
+    config: TrainingConfig, train_size: int = DEFAULT_TRAIN_SIZE, validation_size: int = 6000
+) -> float:
+    """Rough seconds per epoch, validation included, on a 2-core CPU (halve it per doubling of cores)."""
     steps = math.ceil(train_size / config.batch_size)
-    return steps * STEP_OVERHEAD_S + train_size * count_macs(config.model) * SECONDS_PER_MAC
+    macs = count_macs(config.model)
+    training = steps * STEP_OVERHEAD_S + train_size * macs * SECONDS_PER_MAC
+    if config.augment:
+        training *= AUGMENT_FACTOR
+    # A validation pass is forward only: about a third of a training step's work.
+    return training + validation_size * macs * SECONDS_PER_MAC / 3
+
+
+def estimate_run_seconds(
+    config: TrainingConfig, train_size: int = DEFAULT_TRAIN_SIZE, validation_size: int = 6000
+) -> float:
+    """Rough seconds for a whole run: start-up (tracing, final test), then every epoch."""
+    return RUN_STARTUP_S + config.epochs * estimate_epoch_seconds(config, train_size, validation_size)

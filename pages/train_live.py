@@ -19,7 +19,7 @@ from mnist_core.catalog import entry_from_loaded
 from mnist_core.config import TrainingConfig
 from mnist_core.data import make_splits
 from mnist_core.errors import ConfigError, DataError, ModelFileError
-from mnist_core.models import count_params, describe_model, estimate_epoch_seconds
+from mnist_core.models import count_params, describe_model, estimate_epoch_seconds, estimate_run_seconds
 from mnist_core.persistence import load_model_bytes, model_to_bytes
 from mnist_core.resources import SharedResources
 from mnist_core.settings import check_caps
@@ -90,16 +90,21 @@ def controls(config: TrainingConfig | None, recipe: str, resources: SharedResour
     """The size and time estimate, then Start and Stop."""
     if config is not None:
         examples = form_state.train_examples(config, len(resources.data.y_train))
-        seconds = estimate_epoch_seconds(config, examples)
+        validation = form_state.validation_size(config, len(resources.data.y_train))
+        seconds = estimate_epoch_seconds(config, examples, validation)
         columns = st.columns(4)
         columns[0].metric("Parameters", f"{count_params(config.model):,}")
         columns[1].metric("Training examples", f"{examples:,}")
         columns[2].metric(
             "Time per epoch (est.)",
             format_seconds(seconds),
-            help="For a 2-core CPU with no other run; starting and the final test take a few seconds more.",
+            help="For a 2-core CPU with no other run, validation included.",
         )
-        columns[3].metric("Whole run (est.)", format_seconds(seconds * config.epochs))
+        columns[3].metric(
+            "Whole run (est.)",
+            format_seconds(estimate_run_seconds(config, examples, validation)),
+            help="Every epoch plus a few seconds to start and to score the test set.",
+        )
         st.caption(describe_model(config.model))
     busy = run_in_progress()
     start_column, stop_column, note_column = st.columns([1, 1, 3], vertical_alignment="center")

@@ -9,7 +9,9 @@ from mnist_core.models import (
     count_params,
     describe_model,
     estimate_epoch_seconds,
+    estimate_run_seconds,
 )
+from mnist_core.presets import get_preset
 
 CUSTOM_MODELS = [
     MLPConfig(hidden_units=()),
@@ -85,3 +87,14 @@ def test_estimate_epoch_seconds_positive_and_grows_with_model():
 
     assert 0 < estimate_epoch_seconds(small) < estimate_epoch_seconds(large) < estimate_epoch_seconds(cnn)
     assert estimate_epoch_seconds(small, train_size=1000) < estimate_epoch_seconds(small, train_size=54000)
+
+
+def test_estimate_run_seconds_adds_start_up_validation_and_augmentation():
+    config = get_preset("fast-cnn").config
+    epoch = estimate_epoch_seconds(config, 54000, 6000)
+
+    assert estimate_epoch_seconds(config, 54000, 0) < epoch
+    assert estimate_epoch_seconds(config.replace(augment=True), 54000, 6000) > epoch
+    assert estimate_run_seconds(config, 54000, 6000) == pytest.approx(3.0 + config.epochs * epoch)
+    # A tiny run is dominated by start-up, never shown as instantaneous.
+    assert estimate_run_seconds(config.replace(epochs=1), 300, 100) > 3.0

@@ -372,6 +372,10 @@ def test_repeated_training_does_not_leak_graphs(tiny_splits):
         return len(context.context().list_function_names()), len(ops._gradient_registry.list())
 
     train_and_drop()
-    first = train_and_drop()
-    assert train_and_drop() == first
-    assert train_and_drop() == first
+    first_functions, first_gradients = train_and_drop()
+    for _ in range(3):
+        functions, gradients = train_and_drop()
+    # Without the fix each model leaves ~24 functions and one gradient behind. Other
+    # tests' background jobs may trace a few functions meanwhile, hence the small slack.
+    assert functions - first_functions < 12
+    assert gradients == first_gradients
