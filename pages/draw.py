@@ -14,13 +14,13 @@ CANVAS_SIDE = 280
 IMAGE_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp"]
 
 
-def show_prediction(entry, digit, title: bool) -> None:
+def show_prediction(entry, digit, title: bool, label: str) -> None:
     """One model's answer: the digit, its confidence and all ten probabilities."""
     prediction = predict(entry.model, digit)
     if title:
         st.markdown(f"**{entry.name}**")
     left, right = st.columns(2)
-    left.metric("Prediction", str(prediction.digit))
+    left.metric(label, str(prediction.digit))
     right.metric("Confidence", f"{prediction.confidence:.0%}")
     if prediction.confidence < UNSURE:
         runner_up = sorted(range(10), key=lambda d: prediction.probabilities[d])[-2]
@@ -31,17 +31,20 @@ def show_prediction(entry, digit, title: bool) -> None:
     st.altair_chart(charts.probability_chart(prediction.probabilities), width="stretch")
 
 
-def show_predictions(image, entries) -> None:
-    """Preprocesses the image like MNIST, then shows each model's answer and the 28×28 input."""
+def show_predictions(image, entries, label: str = "Prediction") -> None:
+    """Preprocesses the image like MNIST, then shows each model's answer and the 28×28 input.
+
+    `label` names the metric; the drawing's is exactly "Prediction", which browser tests look for.
+    """
     digit, steps = canvas_to_mnist(image, return_steps=True) if image is not None else (None, None)
     if digit is None:
-        st.metric("Prediction", "-")
+        st.metric(label, "-")
         st.info(steps.reason if steps else "The canvas is empty: draw a digit.", icon=":material/draw:")
         return
     columns = st.columns([3] * len(entries) + [2])
     for column, entry in zip(columns, entries, strict=False):
         with column:
-            show_prediction(entry, digit, title=len(entries) > 1)
+            show_prediction(entry, digit, title=len(entries) > 1, label=label)
     columns[-1].image(common.enlarge(digit, 5), caption="What the model sees: 28×28, centred like MNIST")
 
 
@@ -110,4 +113,4 @@ with upload_tab:
             preview, answers = st.columns([1, 2], gap="large")
             preview.image(picture, caption=upload.name, width=220)
             with answers:
-                show_predictions(picture, chosen)
+                show_predictions(picture, chosen, label="Prediction for the picture")
