@@ -9,6 +9,7 @@ TensorFlow has finished importing.
 
 from __future__ import annotations
 
+import gc
 import threading
 from pathlib import Path
 
@@ -70,6 +71,9 @@ class SharedResources:
             tensorflow()
             self.stage = "Loading the default models…"
             self.default_models = self._load_default_models()
+            # TensorFlow, Keras and the models are ~450,000 long-lived Python
+            # objects; frozen, each garbage collection skips them (300 ms -> ~1 ms).
+            gc.freeze()
             self.stage = "Ready."
         finally:
             self._done.set()

@@ -26,7 +26,28 @@ ORIGIN_LABELS = {"default": "shipped default", "trained": "trained here", "uploa
 @st.cache_resource(show_spinner=False)
 def _shared_resources() -> SharedResources:
     # One per server process; it loads data, TensorFlow and the default models on its own thread.
+    keep_keras_state_between_runs()
     return SharedResources(load_settings())
+
+
+def keep_keras_state_between_runs() -> None:
+    """Stops Streamlit from calling `keras.backend.clear_session()` after every script run.
+
+    Streamlit does that to tidy single-user scripts. Here it is harmful: each
+    call runs a full garbage collection (about 300 ms with TensorFlow loaded,
+    holding the GIL), clears TensorFlow's kernel cache and resets Keras's
+    global settings under other sessions' running trainings. With a few runs
+    refreshing their charts every second the server stalled for tens of
+    seconds. Our models are long-lived and shared, so there is nothing to clear.
+    """
+    from streamlit.runtime.scriptrunner import script_runner
+
+    if hasattr(script_runner, "_clean_problem_modules"):
+        script_runner._clean_problem_modules = _clean_nothing
+
+
+def _clean_nothing() -> None:
+    """Replacement for Streamlit's per-run Keras clean-up (see above)."""
 
 
 def get_resources() -> SharedResources:

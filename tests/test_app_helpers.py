@@ -293,3 +293,21 @@ def test_no_chart_uses_a_null_scale():
     ]
     for chart in specs:
         assert '"scale": null' not in json.dumps(chart.to_dict())
+
+
+def test_streamlit_no_longer_clears_the_keras_session_after_each_run(monkeypatch):
+    import keras
+    from streamlit.runtime.scriptrunner import script_runner
+
+    from pages import common
+
+    calls = []
+    monkeypatch.setattr(keras.backend, "clear_session", lambda *args, **kwargs: calls.append(args))
+    monkeypatch.setattr(script_runner, "_clean_problem_modules", script_runner._clean_problem_modules)
+    script_runner._clean_problem_modules()
+    assert calls, "Streamlit's own clean-up should call clear_session (else this test proves nothing)"
+
+    calls.clear()
+    common.keep_keras_state_between_runs()
+    script_runner._clean_problem_modules()
+    assert calls == []
