@@ -215,6 +215,10 @@ async def main_async(args: argparse.Namespace) -> dict:
             await browser.close()
     finally:
         server.stop()
+    if args.details:
+        args.details.write_text(
+            json.dumps([vars(session) for session in classroom.sessions], indent=1) + "\n"
+        )
     return report(args, classroom.sessions, sampler, idle_memory, elapsed, server.tracebacks(), env)
 
 
@@ -278,6 +282,7 @@ def report(
         "rss_idle_mb": idle_memory.to_dict(),
         "rss_peak_mb": peak.to_dict(),
         "rss_final_mb": final.to_dict(),
+        "cpu": sampler.cpu,
         "load_average": [round(value, 2) for value in os.getloadavg()],
     }
     print(
@@ -293,7 +298,8 @@ def report(
         f"trainings finished {result['trainings_finished']}/{args.trainers}, queued mean "
         f"{result['queued_s']['mean']} s max {result['queued_s']['max']} s; errors {len(errors)}; RSS idle "
         f"{idle_memory.rss:.0f} MB, peak {peak.rss:.0f} MB (anon {peak.anon:.0f}, file {peak.file:.0f}), "
-        f"final {final.rss:.0f} MB"
+        f"final {final.rss:.0f} MB; CPU cores used on average: server {sampler.cpu.get('server_cores')}, "
+        f"browser and client {sampler.cpu.get('client_and_browser_cores')} (of {os.cpu_count()})"
     )
     for error in errors[:20]:
         print(f"  error: {error}")
@@ -319,6 +325,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=600, help="Overall time bound in s (default 600).")
     parser.add_argument(
         "--offline", action="store_true", help="Point MNIST_NPZ at a missing file: the 5k fallback set."
+    )
+    parser.add_argument(
+        "--details", type=Path, help="Also write every session's drawings and run to this JSON file."
     )
     args = parser.parse_args()
     if args.trainers is None:

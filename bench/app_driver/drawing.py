@@ -185,6 +185,7 @@ async def draw_strokes(
     *,
     step_px: float = 5.0,
     timeout: float = 30.0,
+    send_wait_ms: float = 10_000,
 ) -> DrawResult:
     """Draws strokes on the canvas with real mouse events and waits for the answer.
 
@@ -193,6 +194,14 @@ async def draw_strokes(
     y <= 30) and swallows a press there; it slides away within half a second of hovering,
     so each press waits until its point is really on the drawing surface. Each stroke is
     mouse down, a move every `step_px` pixels along it, mouse up.
+
+    Args:
+        page: A page on the Draw page with the canvas ready.
+        strokes: Points in canvas pixels, one list per stroke.
+        step_px: Distance between mouse moves.
+        timeout: Seconds to wait for the answer.
+        send_wait_ms: A drawing the canvas has not sent this long after the last mouse-up
+            counts as never sent (a click, which the canvas keeps to itself).
     """
     box = await canvas(page).bounding_box()
     if box is None:
@@ -201,7 +210,7 @@ async def draw_strokes(
     for stroke in strokes:
         x0, y0 = stroke[0]
         await page.mouse.move(box["x"] + x0, box["y"] + y0, steps=3)
-        await page.wait_for_function(DRAWABLE_JS, arg=[x0, y0], timeout=5000, polling=20)
+        await page.wait_for_function(DRAWABLE_JS, arg=[x0, y0], timeout=timeout * 1000, polling=20)
         await page.mouse.down()
         for (xa, ya), (xb, yb) in itertools.pairwise(stroke):
             steps = max(1, math.ceil(math.dist((xa, ya), (xb, yb)) / step_px))
@@ -209,7 +218,7 @@ async def draw_strokes(
         await page.mouse.up()
     mouse_up = await page.evaluate("() => window.__mnist.mouseups.at(-1)")
     await page.wait_for_function(
-        SETTLED_JS, arg=[mouse_up, 2000 + CANVAS_DEBOUNCE_MS, 150], timeout=timeout * 1000, polling=25
+        SETTLED_JS, arg=[mouse_up, send_wait_ms, 150], timeout=timeout * 1000, polling=25
     )
     return await drawing_result(page, mouse_up, len(strokes))
 

@@ -212,15 +212,34 @@ class AppServer:
         self.stop()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds used so far by `pid` and its living descendants."""
+    total = 0
+    for member in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime and stime, fields 14 and 15 of stat.
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 class MemorySampler:
-    """Samples a process tree's memory every `interval` seconds on the event loop."""
+    """Samples a process tree's memory every `interval` seconds on the event loop, and counts
+    the CPU time the server and everything else this process started (the browser) used."""
 
     def __init__(self, pid: int, interval: float = 0.5):
         self.pid, self.interval = pid, interval
         self.samples: list[tuple[float, Memory]] = []
         self._task: asyncio.Task | None = None
+        self._cpu_start: tuple[float, float, float] | None = None
+        self.cpu: dict[str, float] = {}
+
+    def _cpu_now(self) -> tuple[float, float, float]:
+        return time.perf_counter(), cpu_seconds(self.pid), cpu_seconds(os.getpid())
 
     def start(self) -> None:
+        self._cpu_start = self._cpu_now()
         self._task = asyncio.ensure_future(self._run())
 
     async def _run(self) -> None:
@@ -234,6 +253,16 @@ class MemorySampler:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         self.samples.append((self.samples[-1][0] if self.samples else 0.0, process_memory(self.pid)))
+        if self._cpu_start is not None:
+            (wall0, server0, everything0), (wall1, server1, everything1) = self._cpu_start, self._cpu_now()
+            wall = max(wall1 - wall0, 1e-9)
+            # Cores in use on average: the server, and this process with the browser it drives.
+            self.cpu = {
+                "server_cores": round((server1 - server0) / wall, 2),
+                "client_and_browser_cores": round(
+                    ((everything1 - everything0) - (server1 - server0)) / wall, 2
+                ),
+            }
 
     def peak(self) -> Memory:
         return max((memory for _, memory in self.samples), key=lambda memory: memory.rss)

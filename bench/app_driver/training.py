@@ -117,6 +117,8 @@ async def wait_training(page: Page, timeout: float = 300.0, poll: float = 0.5) -
         last = now
         if status.text and (not texts or texts[-1] != status.text):
             texts.append(status.text)
-        if status.state in ("done", "failed", "cancelled") or now - start > timeout:
+        # A run is done for good once its model was added (the caption comes a rerun after "Finished").
+        ended = status.state in ("failed", "cancelled") or (status.state == "done" and status.model_name)
+        if ended or now - start > timeout:
             return TrainingOutcome(status, queued_s, now - start, texts, running_from, now)
         await asyncio.sleep(poll)
