@@ -51,6 +51,7 @@ class Session:
     draws: list[dict] = field(default_factory=list)
     training: dict | None = None
     models_ok: bool | None = None
+    canvas_moves: int = 0
     errors: list[str] = field(default_factory=list)
     finished: bool = False
 
@@ -132,7 +133,18 @@ class Classroom:
         while number < count or (keep_going and self.trainings_left > 0 and number < self.args.max_digits):
             digit = (session.number + number) % 10
             began = time.monotonic()
-            result = await drawing.draw_digit(page, digit, rng, timeout=60)
+            try:
+                result = await drawing.draw_digit(page, digit, rng, timeout=60)
+            except drawing.CanvasMovedError:
+                # The canvas jumped (it can, for a moment, after Clear); draw that digit again.
+                session.canvas_moves += 1
+                await drawing.clear_canvas(page, timeout=60)
+                began = time.monotonic()
+                result = await drawing.draw_digit(page, digit, rng, timeout=60)
+            if result.prediction == "-" and self.args.failures:
+                self.args.failures.mkdir(parents=True, exist_ok=True)
+                name = f"session{session.number:02d}-digit{number:02d}-{digit}.png"
+                await pages.full_screenshot(page, self.args.failures / name)
             session.draws.append(
                 {
                     "digit": digit,
@@ -276,6 +288,7 @@ def report(
             "max": max(queued) if queued else None,
         },
         "training_total_s": summary([training["total_s"] for training in trainings]),
+        "canvas_moved_mid_stroke": sum(session.canvas_moves for session in sessions),
         "isolation_ok": all(session.models_ok for session in sessions if session.models_ok is not None),
         "errors": len(errors),
         "error_list": errors[:20],
@@ -326,6 +339,7 @@ def main() -> None:
     parser.add_argument(
         "--offline", action="store_true", help="Point MNIST_NPZ at a missing file: the 5k fallback set."
     )
+    parser.add_argument("--failures", type=Path, help="Save a screenshot of each unanswered drawing here.")
     parser.add_argument(
         "--details", type=Path, help="Also write every session's drawings and run to this JSON file."
     )

@@ -22,6 +22,10 @@ CANVAS_DEBOUNCE_MS = 200
 LOADING_TEXT = "Loading the models"
 
 
+class CanvasMovedError(RuntimeError):
+    """The canvas changed place while a stroke was drawn, so the stroke (partly) missed it."""
+
+
 def canvas(page: Page):
     """The drawing surface of the Draw page's st_canvas."""
     return page.locator('[data-testid="stBidiComponentIsolated"] canvas.upper-canvas')
@@ -35,7 +39,8 @@ async def wait_draw_ready(page: Page, timeout: float = 120.0, *, replaced_key: s
         timeout: Seconds to wait.
         replaced_key: The element key of a canvas that is being replaced; it does not count.
     """
-    await canvas(page).wait_for(state="visible", timeout=timeout * 1000)
+    # While Clear swaps canvases, the old and the new one can both be on the page for a moment.
+    await canvas(page).last.wait_for(state="visible", timeout=timeout * 1000)
     empty = metric(page, "Prediction").filter(has_text=re.compile(r"^\s*-\s*$"))
     await empty.wait_for(timeout=timeout * 1000)
     await page.get_by_text(LOADING_TEXT).wait_for(state="detached", timeout=timeout * 1000)
@@ -216,6 +221,8 @@ async def draw_strokes(
             steps = max(1, math.ceil(math.dist((xa, ya), (xb, yb)) / step_px))
             await page.mouse.move(box["x"] + xb, box["y"] + yb, steps=steps)
         await page.mouse.up()
+        if await canvas(page).bounding_box() != box:
+            raise CanvasMovedError("The canvas moved while a stroke was drawn on it; the stroke missed it.")
     mouse_up = await page.evaluate("() => window.__mnist.mouseups.at(-1)")
     await page.wait_for_function(
         SETTLED_JS, arg=[mouse_up, send_wait_ms, 150], timeout=timeout * 1000, polling=25

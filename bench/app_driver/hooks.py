@@ -119,16 +119,20 @@ DRAWABLE_JS = """
 """
 
 # True once exactly one canvas is on the page, it is not the one keyed `oldKey` (the canvas a Clear
-# replaces), and it has not moved for stableMs: after Clear the new canvas shows up to ~0.3 s
-# below the old one's place before jumping up. `token` starts a fresh wait.
+# replaces), no stale or retained element (the old canvas's place, kept for a moment to avoid
+# flicker) sits beside it in its column, and it has not moved for stableMs. Under load the new
+# canvas can first show up a canvas-height lower and jump up later. `token` starts a fresh wait.
 CANVAS_STABLE_JS = """
 ([stableMs, oldKey, token]) => {
   const hosts = [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')];
   const surfaces = hosts.map((host) => (host.shadowRoot || host).querySelector("canvas.upper-canvas"));
-  const keyed = hosts.length === 1 ? hosts[0].closest('[class*="st-key-"]') : null;
-  const key = keyed?.className.match(/st-key-\\S+/)?.[0] ?? null;
-  const box = hosts.length === 1 && surfaces[0] ? surfaces[0].getBoundingClientRect() : null;
-  const place = box && box.height > 0 && key !== oldKey ? `${key} ${box.left},${box.top},${box.width}` : null;
+  const container = hosts.length === 1 ? hosts[0].closest('[data-testid="stElementContainer"]') : null;
+  const key = container?.className.match(/st-key-\\S+/)?.[0] ?? null;
+  const leftovers = container ? [...container.parentElement.children].some((element) =>
+    element.getAttribute("data-stale") === "true" || element.hasAttribute("data-retained")) : true;
+  const box = container && surfaces[0] ? surfaces[0].getBoundingClientRect() : null;
+  const usable = box && box.height > 0 && key !== oldKey && !leftovers;
+  const place = usable ? `${key} ${box.left},${box.top},${box.width}` : null;
   const seen = window.__mnistCanvasPlace;
   if (!seen || seen.token !== token || seen.place !== place) {
     window.__mnistCanvasPlace = {token, place, since: performance.now()};
@@ -137,6 +141,7 @@ CANVAS_STABLE_JS = """
   return place !== null && performance.now() - seen.since >= stableMs;
 }
 """
+
 
 # True when the app is not running a script, every rerun sent has started and finished, no widget
 # is still a grey placeholder (widgets' code loads lazily), and nothing happened for quietMs.

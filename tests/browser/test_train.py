@@ -11,8 +11,9 @@ from bench.app_driver import drawing, pages, training
 
 pytestmark = pytest.mark.browser
 
-# Small enough to finish in seconds on 2 cores, long enough to switch pages while it runs.
-TRAIN_QUERY = "preset=fast-cnn&epochs=2&train_size=2000"
+# Small enough to finish in seconds on 2 cores; batches of 8 make it long enough (500 steps)
+# to watch the progress move and to switch pages while it runs.
+TRAIN_QUERY = "preset=fast-cnn&epochs=2&train_size=2000&batch_size=8"
 DEFAULT_MODELS = ["Default CNN", "Default MLP"]
 
 
@@ -39,15 +40,17 @@ def test_train_from_link_then_errors_and_draw_use_the_model(app_server, new_page
     label = status.run_label
     assert label.startswith("Run 1 · fast-cnn"), label
 
-    # The live view moves: the status text changes while it runs.
-    texts = []
-    while len(set(texts)) < 3 and status.state in ("starting", "queued", "running"):
-        status = run(training.training_status(page))
-        texts.append(status.text)
+    # The live view moves while it runs: the progress text changes and the curves appear.
+    progress, charts = [], 0
+    while (len(set(progress)) < 3 or not charts) and status.state in ("starting", "queued", "running"):
         run(page.wait_for_timeout(250))
-    assert len(set(texts)) >= 3 or status.state == "done", f"the status never moved: {texts}"
-    if status.state == "running":
-        assert not status.start_enabled, "Start training should be disabled while a run is going"
+        status = run(training.training_status(page))
+        if status.state == "running":
+            progress.append(status.text)
+            charts = run(page.locator('[data-testid="stVegaLiteChart"]').count())
+            assert not status.start_enabled, "Start training should be disabled while a run is going"
+    assert len(set(progress)) >= 3, f"the progress text did not move while running: {progress}"
+    assert charts >= 2, "the loss and accuracy curves did not show while running"
     run(pages.full_screenshot(page, artifacts / "train-running.png"))
 
     # Away to Draw and back, with the app's own links: same session, the run carries on.
@@ -69,8 +72,8 @@ def test_train_from_link_then_errors_and_draw_use_the_model(app_server, new_page
     assert run(page.locator("h3").filter(has_text="Run 2").count()) == 0, "a second run started"
     model = outcome.status.model_name
     assert model == label, (model, label)
-    assert outcome.status.start_enabled
     run(pages.wait_idle(page))
+    assert run(training.training_status(page)).start_enabled, "Start training should be enabled again"
     run(pages.full_screenshot(page, artifacts / "train-done.png"))
 
     # Errors: the new model is selected, with its confusion matrix and gallery of mistakes.
