@@ -75,3 +75,27 @@ def device_description() -> str:
     return (
         f"CPU ({os.cpu_count()} cores, {tf.config.threading.get_intra_op_parallelism_threads()} TF threads)"
     )
+
+
+TRAINING_NICENESS = 10
+
+
+def lower_training_priority() -> None:
+    """Gives training's threads a lower CPU priority than the app's own threads.
+
+    Called from a training job's thread: it and TensorFlow's compute threads
+    (named "tf_*") get niceness 10, so on a busy 2-core server the threads that
+    answer clicks and strokes are scheduled first. When nothing else runs,
+    training keeps every core. Linux only; elsewhere it does nothing.
+    """
+    if not hasattr(os, "setpriority") or not os.path.isdir("/proc/self/task"):
+        return
+    for task in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{task}/comm") as handle:
+                name = handle.read().strip()
+            ours = name.startswith("tf_") or int(task) == threading.get_native_id()
+            if ours and os.getpriority(os.PRIO_PROCESS, int(task)) < TRAINING_NICENESS:
+                os.setpriority(os.PRIO_PROCESS, int(task), TRAINING_NICENESS)
+        except (OSError, ValueError):
+            continue  # The thread ended meanwhile, or the system refuses: keep going.

@@ -20,6 +20,7 @@ from mnist_core.errors import ConfigError, JobError
 from mnist_core.limiter import TrainingLimiter
 from mnist_core.models import build_model, count_params, inference_copy
 from mnist_core.pipeline import make_dataset, steps_per_epoch
+from mnist_core.runtime import lower_training_priority
 
 # Random guessing scores a loss of ln 10 = 2.3 and training only lowers it, so
 # an epoch's running loss above three times that means the run has blown up,
@@ -377,6 +378,8 @@ class TrainingJob:
     # Called by the Keras callback, on the worker thread.
 
     def _on_epoch_begin(self, epoch: int) -> None:
+        # TensorFlow starts its compute threads lazily; by now they exist.
+        lower_training_priority()
         with self._lock:
             self._epoch = epoch + 1
             self._batch = 0

@@ -1,6 +1,9 @@
 """Tests for mnist_core.runtime: TensorFlow configured once, and the training strategy."""
 
 import os
+import threading
+
+import pytest
 
 from mnist_core.runtime import device_description, distribution_strategy, tensorflow
 
@@ -88,3 +91,27 @@ def test_training_mirrors_across_two_logical_cpus():
     assert report["epochs"] == 2
     assert report["batches"] == 2 * 10  # 600 examples / batch 64 = 10 steps per epoch.
     assert report["test_accuracy"] > 0.5  # Chance is 0.1; two epochs on 600 digits learn something.
+
+
+@pytest.mark.skipif(
+    not os.path.isdir("/proc/self/task"), reason="thread priorities are read from Linux's /proc"
+)
+def test_training_lowers_the_priority_of_tensorflow_compute_threads(tiny_splits):
+    from mnist_core.config import MLPConfig, TrainingConfig
+    from mnist_core.training import TrainingJob
+
+    job = TrainingJob(TrainingConfig(model=MLPConfig((8,)), epochs=1), tiny_splits)
+    main_priority = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    job.start()
+    assert job.wait(120) and job.result is not None
+
+    priorities = {}
+    for task in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{task}/comm") as handle:
+            priorities.setdefault(handle.read().strip(), []).append(
+                os.getpriority(os.PRIO_PROCESS, int(task))
+            )
+    compute = [value for name, values in priorities.items() if name.startswith("tf_") for value in values]
+    assert compute and min(compute) >= 10
+    # The thread that started the job, like the app's own threads, keeps its priority.
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == main_priority
