@@ -221,13 +221,20 @@ async def draw_strokes(
             steps = max(1, math.ceil(math.dist((xa, ya), (xb, yb)) / step_px))
             await page.mouse.move(box["x"] + xb, box["y"] + yb, steps=steps)
         await page.mouse.up()
-        if await canvas(page).bounding_box() != box:
-            raise CanvasMovedError("The canvas moved while a stroke was drawn on it; the stroke missed it.")
+        moved = await canvas(page).bounding_box()
+        if moved != box:
+            raise CanvasMovedError(
+                f"The canvas moved from {_place(box)} to {_place(moved)} while a stroke was drawn on it."
+            )
     mouse_up = await page.evaluate("() => window.__mnist.mouseups.at(-1)")
     await page.wait_for_function(
         SETTLED_JS, arg=[mouse_up, send_wait_ms, 150], timeout=timeout * 1000, polling=25
     )
     return await drawing_result(page, mouse_up, len(strokes))
+
+
+def _place(box: dict | None) -> str:
+    return "nowhere" if box is None else f"({box['x']:.0f}, {box['y']:.0f})"
 
 
 async def drawing_result(page: Page, mouse_up: float, strokes: int) -> DrawResult:

@@ -119,9 +119,10 @@ DRAWABLE_JS = """
 """
 
 # True once exactly one canvas is on the page, it is not the one keyed `oldKey` (the canvas a Clear
-# replaces), no stale or retained element (the old canvas's place, kept for a moment to avoid
-# flicker) sits beside it in its column, and it has not moved for stableMs. Under load the new
-# canvas can first show up a canvas-height lower and jump up later. `token` starts a fresh wait.
+# replaces), it is at the top of its column with no stale or retained element (the old canvas's
+# place, kept for a moment to avoid flicker) beside it, and it has not moved for stableMs. Under
+# load the new canvas can first show up a canvas-height lower and jump up later. `token` starts
+# a fresh wait.
 CANVAS_STABLE_JS = """
 ([stableMs, oldKey, token]) => {
   const hosts = [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')];
@@ -131,7 +132,10 @@ CANVAS_STABLE_JS = """
   const leftovers = container ? [...container.parentElement.children].some((element) =>
     element.getAttribute("data-stale") === "true" || element.hasAttribute("data-retained")) : true;
   const box = container && surfaces[0] ? surfaces[0].getBoundingClientRect() : null;
-  const usable = box && box.height > 0 && key !== oldKey && !leftovers;
+  // The canvas is the first thing in its column; anything above it is the old canvas's place.
+  const column = container?.closest('[data-testid="stColumn"]');
+  const atTop = !column || !box || Math.abs(box.top - column.getBoundingClientRect().top) < 2;
+  const usable = box && box.height > 0 && key !== oldKey && !leftovers && atTop;
   const place = usable ? `${key} ${box.left},${box.top},${box.width}` : null;
   const seen = window.__mnistCanvasPlace;
   if (!seen || seen.token !== token || seen.place !== place) {
