@@ -6,7 +6,7 @@ re-stroked as 280x280 canvas pen drawings) through `canvas_to_mnist` and
 drawings, a plain 280->28 resize fed to the same model as a baseline. Prints
 per-model figures and ends with one JSON line.
 
-    python bench/drawn_accuracy.py --count 2000 --hard --failures
+    python -m bench.drawn_accuracy --count 2000 --hard --failures
 
 A textbook CNN to compare with (--textbook-model) is one command away:
 `python -m mnist_core train --preset seed-cnn-dropout --out bench/results/textbook_cnn.keras`.
@@ -27,8 +27,6 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.drawn_digits import RESULTS_DIR, STYLES, DrawnSet, cached_drawn_set, save_contact_sheet
 from mnist_core.errors import DataError, ModelFileError

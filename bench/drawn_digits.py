@@ -10,7 +10,7 @@ ones, sloppier hands, and continental 1s and 7s.
 
 The set is for measuring only: never train on it.
 
-    python bench/drawn_digits.py --count 64 --sheet bench/results/drawn_sheet.png
+    python -m bench.drawn_digits --count 64 --sheet bench/results/drawn_sheet.png
 """
 
 from __future__ import annotations
@@ -18,14 +18,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import math
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.pen_strokes import continental_strokes, digit_strokes, pen_coverage
 

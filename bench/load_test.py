@@ -14,7 +14,7 @@ Errors counted: a `stException` box or Python traceback on a page, a timeout
 of any step, a run that does not finish, a wrong model list; tracebacks in the
 server's log are reported too.
 
-    python bench/load_test.py [--sessions 10] [--trainers 5] [--timeout 600]
+    python -m bench.load_test [--sessions 10] [--trainers 5] [--timeout 600]
 """
 
 from __future__ import annotations
@@ -25,12 +25,9 @@ import json
 import os
 import random
 import statistics
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.app_driver import drawing, pages, training
 from bench.app_driver.server import AppServer, MemorySampler, app_env

@@ -13,7 +13,7 @@ process from /proc/<pid>/status at each step:
 
 Every session stays open to the end, so its state stays on the server.
 
-    python bench/memory.py [--trained 5] [--crowd 10,30] [--train-query ...]
+    python -m bench.memory [--trained 5] [--crowd 10,30] [--train-query ...]
 """
 
 from __future__ import annotations
@@ -24,11 +24,7 @@ import json
 import os
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.app_driver import drawing, pages, training
 from bench.app_driver.server import AppServer, Memory, app_env

@@ -5,7 +5,7 @@ black at canvas size), passed through `canvas_to_mnist` and `predict` exactly
 as the Draw page does. The same images are also classified with Keras's
 `model.predict` and with an eager `model(x, training=False)` for comparison.
 
-    python bench/predict_latency.py [--model models/cnn.keras] [--count 300]
+    python -m bench.predict_latency [--model models/cnn.keras] [--count 300]
 """
 
 from __future__ import annotations

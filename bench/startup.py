@@ -11,7 +11,7 @@ context (cold cache) and times, from the moment the process is launched:
 
 The browser is started once, before the first run, and is not timed.
 
-    python bench/startup.py [--runs 3] [--offline]
+    python -m bench.startup [--runs 3] [--offline]
 """
 
 from __future__ import annotations
@@ -21,11 +21,7 @@ import asyncio
 import json
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.app_driver import drawing, pages
 from bench.app_driver.server import AppServer, app_env

@@ -5,7 +5,7 @@ set minus the 6k validation split), epoch by epoch, interleaved so that the
 machine's speed drift hits both alike. Only `fit` is timed; test accuracy on
 the standard 10k test set is measured after each epoch, outside the timer.
 
-    MNIST_NPZ=../shared/data/mnist.npz python bench/time_to_99.py [--repeats 3]
+    MNIST_NPZ=../shared/data/mnist.npz python -m bench.time_to_99 [--repeats 3]
 """
 
 from __future__ import annotations

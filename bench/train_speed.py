@@ -7,7 +7,7 @@ stop checks, tf.data over the shared uint8 images) while another thread polls
 size. Runs alternate (baseline, job, baseline, job, ...) in one process and
 the median samples/s of each is compared.
 
-    MNIST_NPZ=../shared/data/mnist.npz python bench/train_speed.py [--repeats 3]
+    MNIST_NPZ=../shared/data/mnist.npz python -m bench.train_speed [--repeats 3]
 """
 
 from __future__ import annotations

@@ -1,15 +1,10 @@
 """Tests for the drawn-digits proxy set (bench/drawn_digits.py) and its benchmark (drawn_accuracy.py)."""
 
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
-
-# bench/ is a folder of scripts, not an installed package.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import drawn_accuracy, drawn_digits, pen_strokes
 from mnist_core.data import MnistData
