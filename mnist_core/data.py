@@ -196,6 +196,9 @@ def make_splits(
 
 
 def _keras_load_data() -> tuple[np.ndarray, ...]:
+    from mnist_core.runtime import tensorflow
+
+    tensorflow()  # Keras is imported through it, configured and without its optional extras.
     import keras
 
     (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()

@@ -59,16 +59,20 @@ class SharedResources:
 
     def load(self) -> None:
         """Loads everything; errors are recorded, never raised."""
+        from mnist_core.runtime import tensorflow
+
         try:
-            self.stage = "Loading MNIST…"
+            self.stage = "Loading MNIST and TensorFlow…"
+            # Importing TensorFlow is mostly Python work and reading the data
+            # mostly decompression outside the GIL: side by side they overlap.
+            importer = threading.Thread(target=tensorflow, name="tensorflow-import", daemon=True)
+            importer.start()
             try:
                 self.data = load_mnist(self.settings.mnist_npz or None, strict=False)
             except MnistCoreError as error:
                 self.data_error = str(error)
-            self.stage = "Loading TensorFlow…"
-            from mnist_core.runtime import tensorflow
-
-            tensorflow()
+            importer.join()
+            tensorflow()  # Returns at once, or raises here what the import thread met.
             self.stage = "Loading the default models…"
             self.default_models = self._load_default_models()
             # TensorFlow, Keras and the models are ~450,000 long-lived Python

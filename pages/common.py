@@ -59,9 +59,9 @@ def get_resources() -> SharedResources:
         st.stop()
 
 
-@st.fragment(run_every=1.0)
+@st.fragment(run_every=0.5)
 def loading_status() -> None:
-    """Shows the loading stage, re-checked every second; reruns the page once loading is done."""
+    """Shows the loading stage, re-checked twice a second; reruns the page once loading is done."""
     resources = get_resources()
     if resources.ready:
         st.rerun()

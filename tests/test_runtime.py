@@ -118,3 +118,44 @@ def test_training_lowers_the_priority_of_tensorflow_compute_threads(tiny_splits)
     assert compute and min(compute) >= 10
     # The thread that started the job, like the app's own threads, keeps its priority.
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == main_priority
+
+
+SKIPPED_IMPORTS_SCRIPT = """
+import json, sys
+from mnist_core.runtime import OPTIONAL_KERAS_IMPORTS, tensorflow
+tensorflow()
+import keras
+loaded = [name for name in OPTIONAL_KERAS_IMPORTS if sys.modules.get(name) is not None]
+importable = []
+for name in OPTIONAL_KERAS_IMPORTS:
+    try:
+        __import__(name)
+        importable.append(name)
+    except ImportError:
+        pass
+print(json.dumps({"loaded": loaded, "importable": importable, "keras": keras.__version__}))
+"""
+
+
+def test_tensorflow_import_skips_keras_optional_extras_but_leaves_them_importable():
+    import importlib.util
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from mnist_core.runtime import OPTIONAL_KERAS_IMPORTS
+
+    completed = subprocess.run(
+        [sys.executable, "-c", SKIPPED_IMPORTS_SCRIPT],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert report["loaded"] == []
+    installed = [name for name in OPTIONAL_KERAS_IMPORTS if importlib.util.find_spec(name) is not None]
+    assert report["importable"] == installed
