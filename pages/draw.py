@@ -28,7 +28,7 @@ def show_prediction(entry, digit, title: bool, label: str) -> None:
             f"Not sure: it might also be a {runner_up} ({prediction.probabilities[runner_up]:.0%}).",
             icon=":material/help:",
         )
-    st.altair_chart(charts.probability_chart(prediction.probabilities), width="stretch")
+    st.vega_lite_chart(*charts.probability_figure(prediction.probabilities), width="stretch")
 
 
 def show_predictions(image, entries, label: str = "Prediction") -> None:

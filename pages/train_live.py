@@ -168,7 +168,7 @@ def _live_view(slots: int) -> None:
     frame = charts.training_curves(progress.batches, progress.epochs_history, smoothing)
     for column, metric in zip(st.columns(2), ("loss", "accuracy"), strict=True):
         column.markdown(f"**{charts.METRIC_TITLES[metric].capitalize()}** per batch, validation per epoch")
-        column.altair_chart(charts.curve_chart(frame, metric, progress.epochs), width="stretch")
+        column.vega_lite_chart(*charts.curve_figure(frame, metric, progress.epochs), width="stretch")
 
 
 def _status(progress: JobProgress, model_name: str | None, slots: int) -> None:

@@ -208,10 +208,23 @@ def test_training_curves_drop_non_finite_values_and_handle_no_batches():
 def test_curve_chart_fixes_the_accuracy_axis_to_zero_one():
     batches, history = fake_progress()
     frame = charts.training_curves(batches, history)
-    spec = charts.curve_chart(frame, "accuracy", epochs=3).to_dict()
+    rows, spec = charts.curve_figure(frame, "accuracy", epochs=3)
     scales = [layer["encoding"]["y"].get("scale") for layer in spec["layer"] if "encoding" in layer]
     assert {"domain": [0, 1]} in scales or spec["encoding"]["y"]["scale"] == {"domain": [0, 1]}
-    assert charts.curve_chart(frame, "loss", epochs=3).to_dict()
+    assert set(rows["metric"]) == {"accuracy"} and len(rows) == (frame["metric"] == "accuracy").sum()
+
+
+@pytest.mark.parametrize("metric", ["loss", "accuracy"])
+def test_curve_figure_spec_is_the_chart_built_on_the_data(metric):
+    batches, history = fake_progress()
+    frame = charts.training_curves(batches, history)
+    _, spec = charts.curve_figure(frame, metric, epochs=3)
+    assert "data" not in spec and "datasets" not in spec
+    assert spec == charts.vega_lite_spec(charts.curve_chart(frame, metric, epochs=3))
+    spec["layer"].clear()  # The cached spec is handed out as a fresh copy each time.
+    assert charts.curve_figure(frame, metric, epochs=3)[1]["layer"]
+    # The x axis follows the run's length.
+    assert charts.curve_figure(frame, metric, epochs=7)[1] != charts.curve_figure(frame, metric, epochs=3)[1]
 
 
 def test_comparison_frame_has_one_row_per_run_epoch_and_metric():
@@ -243,8 +256,11 @@ def test_accuracy_floor_starts_the_axis_below_the_worst_digit(accuracies, floor)
 def test_per_class_and_probability_charts_build():
     report = report_from_probabilities(np.eye(10), np.arange(10))
     assert charts.per_class_chart(report.per_class).to_dict()
-    spec = charts.probability_chart([0.05] * 9 + [0.55]).to_dict()
+    frame, spec = charts.probability_figure([0.05] * 9 + [0.55])
     assert spec["encoding"]["y"]["scale"] == {"domain": [0, 1]}
+    assert frame["best"].tolist() == [False] * 9 + [True]
+    assert frame["probability"].tolist() == pytest.approx([0.05] * 9 + [0.55])
+    assert spec == charts.vega_lite_spec(charts.probability_chart(frame))
 
 
 # Images and formatting -----------------------------------------------------------------------
@@ -289,7 +305,7 @@ def test_no_chart_uses_a_null_scale():
         charts.comparison_chart(charts.comparison_frame({"Run 1": history}), "loss"),
         charts.confusion_chart(report.confusion),
         charts.per_class_chart(report.per_class),
-        charts.probability_chart([0.1] * 10),
+        charts.probability_chart(charts.probability_frame([0.1] * 10)),
     ]
     for chart in specs:
         assert '"scale": null' not in json.dumps(chart.to_dict())
