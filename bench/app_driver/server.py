@@ -213,14 +213,18 @@ class AppServer:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User plus system CPU seconds used so far by `pid` and its living descendants."""
+    """User plus system CPU seconds used so far by `pid` and its descendants.
+
+    Living processes count their own time and the time of the children they
+    have reaped (Chromium's closed renderers), fields 14-17 of /proc/<pid>/stat.
+    """
     total = 0
     for member in process_tree(pid):
         try:
             fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime and stime, fields 14 and 15 of stat.
+        total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime.
     return total / os.sysconf("SC_CLK_TCK")
 
 
