@@ -4,36 +4,22 @@ No timing is asserted (machines are noisy); only that each script runs end
 to end, prints its per-run lines and a final JSON line with the figures.
 """
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def run_bench(module: str, *args: str, npz: Path) -> tuple[list[str], dict]:
-    env = {**os.environ, "MNIST_NPZ": str(npz), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    completed = subprocess.run(
-        [sys.executable, "-m", f"bench.{module}", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    lines = completed.stdout.strip().splitlines()
-    return lines, json.loads(lines[-1])
+from tests.bench_runner import run_bench
 
 
 @pytest.mark.slow
 def test_time_to_99_prints_epochs_and_ratio(tiny_npz):
     lines, figures = run_bench(
-        "time_to_99", "--train-size", "300", "--fast-epochs", "1", "--baseline-epochs", "1", npz=tiny_npz
+        "time_to_99",
+        "--train-size",
+        "300",
+        "--fast-epochs",
+        "1",
+        "--baseline-epochs",
+        "1",
+        env={"MNIST_NPZ": str(tiny_npz)},
     )
 
     assert any("fast-cnn epoch  1" in line for line in lines)
@@ -47,7 +33,14 @@ def test_time_to_99_prints_epochs_and_ratio(tiny_npz):
 @pytest.mark.slow
 def test_train_speed_prints_both_rates_and_ratio(tiny_npz):
     lines, figures = run_bench(
-        "train_speed", "--train-size", "300", "--epochs", "1", "--repeats", "1", npz=tiny_npz
+        "train_speed",
+        "--train-size",
+        "300",
+        "--epochs",
+        "1",
+        "--repeats",
+        "1",
+        env={"MNIST_NPZ": str(tiny_npz)},
     )
 
     assert any("plain_fit" in line for line in lines) and any("training_job" in line for line in lines)
@@ -57,7 +50,7 @@ def test_train_speed_prints_both_rates_and_ratio(tiny_npz):
 
 @pytest.mark.slow
 def test_predict_latency_prints_percentiles(tiny_npz):
-    lines, figures = run_bench("predict_latency", "--count", "12", npz=tiny_npz)
+    lines, figures = run_bench("predict_latency", "--count", "12", env={"MNIST_NPZ": str(tiny_npz)})
 
     for name in ("preprocess_only", "canvas_to_probabilities", "with_model_predict", "with_eager_call"):
         assert 0 < figures[name]["median_ms"] <= figures[name]["p95_ms"]
