@@ -187,7 +187,7 @@ async def warm_up(server: AppServer, browser) -> float:
     start = time.perf_counter()
     page = await pages.new_page(browser)
     await pages.open_app(page, server.url("/"), timeout=180)
-    await page.locator('[data-testid="stDataFrame"]').wait_for(timeout=180_000)
+    await pages.wait_models_loaded(page)
     await page.context.close()
     return time.perf_counter() - start
 

@@ -93,7 +93,7 @@ async def main_async(args: argparse.Namespace) -> dict:
             first = await pages.new_page(browser)
             open_pages.append(first)
             await pages.open_app(first, server.url("/"), timeout=180)
-            await first.locator('[data-testid="stDataFrame"]').wait_for(timeout=180_000)
+            await pages.wait_models_loaded(first)
             home = await probe.read("1 session: home, models loaded", 1, 0)
             await pages.navigate(first, "Draw", ready=drawing.canvas(first), timeout=120)
             await drawing.wait_draw_ready(first, timeout=120)

@@ -45,8 +45,7 @@ async def one_run(browser, env: dict[str, str]) -> dict[str, float]:
         await page.locator('[data-testid="stSidebarNav"] a').first.wait_for(timeout=120_000)
         await pages.wait_idle(page, quiet_ms=100, timeout=120)
         home = time.perf_counter() - server.started_at
-        # The home page's model table appears once data, TensorFlow and the default models loaded.
-        await page.locator('[data-testid="stDataFrame"]').wait_for(timeout=120_000)
+        await pages.wait_models_loaded(page, timeout=120)
         models = time.perf_counter() - server.started_at
         await pages.navigate(page, "Draw", ready=drawing.canvas(page), timeout=120)
         await drawing.wait_draw_ready(page, timeout=120)

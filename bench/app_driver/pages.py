@@ -72,6 +72,11 @@ async def open_app(page: Page, url: str, *, timeout: float = 90.0) -> float:
     return time.perf_counter() - start
 
 
+async def wait_models_loaded(page: Page, timeout: float = 180.0) -> None:
+    """On the home page: waits for the model table, shown once data, TensorFlow and default models loaded."""
+    await page.locator('[data-testid="stDataFrame"]').wait_for(timeout=timeout * 1000)
+
+
 def nav_link(page: Page, label: str):
     """The sidebar link to a page, by its label ("Home", "Train", "Errors", "Draw")."""
     return page.locator('[data-testid="stSidebarNav"] a').filter(has_text=re.compile(rf"{re.escape(label)}$"))

@@ -11,14 +11,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.app_driver import pages
 from bench.app_driver.server import REPO, AppServer, app_env
@@ -76,7 +73,7 @@ def app_server(browser, run) -> AppServer:
         page = await pages.new_page(browser)
         await pages.open_app(page, server.url("/"), timeout=180)
         await page.get_by_text("Your models").wait_for(timeout=180_000)
-        await page.locator('[data-testid="stDataFrame"]').wait_for(timeout=180_000)
+        await pages.wait_models_loaded(page)
         await page.context.close()
 
     try:
