@@ -4,18 +4,17 @@ Needs the full data set (`$MNIST_NPZ`, else ../shared/data/mnist.npz beside the 
 model files; each test is skipped with the reason when either is missing.
 """
 
-import os
 from pathlib import Path
 
 import pytest
 
+from bench.app_driver.server import find_mnist_npz
 from mnist_core.data import load_npz
 from mnist_core.evaluation import evaluate_model
 from mnist_core.persistence import load_model
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = REPO_ROOT / "models"
-SHARED_NPZ = REPO_ROOT.parent / "shared" / "data" / "mnist.npz"
 THRESHOLDS = {"cnn.keras": 0.993, "mlp.keras": 0.980}
 
 pytestmark = pytest.mark.slow
@@ -23,9 +22,13 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def full_data():
-    path = Path(os.environ.get("MNIST_NPZ", "").strip() or SHARED_NPZ)
-    if not path.is_file():
-        pytest.skip(f"full MNIST not found at {path}; set MNIST_NPZ to a keras-layout mnist.npz to run this")
+    found = find_mnist_npz()
+    path = Path(found)
+    if not found or not path.is_file():
+        pytest.skip(
+            f"full MNIST not found ({found or 'MNIST_NPZ unset, no ../shared/data/mnist.npz'}); "
+            "set MNIST_NPZ to a keras-layout mnist.npz to run this"
+        )
     data = load_npz(path)
     if not data.is_full:
         pytest.skip(f"{path} is not the full 60,000/10,000 MNIST set")
