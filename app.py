@@ -1,8 +1,8 @@
-"""MNIST Playground: the entry point sets up the page, shows the run in the sidebar and routes."""
+"""MNIST Playground: the entry point sets up the page and the session, shows the run and routes."""
 
 import streamlit as st
 
-from pages import common
+from pages.ui import registry, run, state
 
 
 def main() -> None:
@@ -10,16 +10,17 @@ def main() -> None:
     st.set_page_config(page_title="MNIST Playground", page_icon="✍️", layout="wide")
     # .streamlit/config.toml hides the list Streamlit would build from pages/; show ours.
     st.set_option("client.showSidebarNavigation", True)
-    pages = [
-        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-        st.Page("pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
-        st.Page("pages/errors.py", title="Errors", icon=":material/grid_view:", url_path="errors"),
-        st.Page("pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
-    ]
-    page = st.navigation(pages)
-    if page.url_path != "train":  # The Train page shows the run in full.
-        common.run_status()
+    state.init_state()
+    run.collect_finished_run()
+    page = st.navigation([_page(info) for info in registry.PAGES])
+    if page.url_path != registry.TRAIN.url_path:  # The Train page shows the run in full.
+        run.sidebar_status()
     page.run()
+
+
+def _page(info: registry.PageInfo) -> st.Page:
+    url_path = info.url_path or None
+    return st.Page(info.path, title=info.title, icon=info.icon, url_path=url_path, default=info.is_home)
 
 
 main()

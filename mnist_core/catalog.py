@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from mnist_core.config import TrainingConfig, config_from_dict
 from mnist_core.errors import ConfigError
-from mnist_core.models import describe_model
 from mnist_core.persistence import LoadedModel
-from mnist_core.training import JobProgress, TrainingResult
-
-ORIGINS = ("default", "trained", "uploaded")
+from mnist_core.progress import JobProgress
+from mnist_core.sizing import describe_model
+from mnist_core.training import TrainingResult
 
 
 @dataclass
@@ -30,7 +30,7 @@ class ModelEntry:
     """
 
     name: str
-    model: object
+    model: Any
     origin: str
     description: str
     config: TrainingConfig | None = None

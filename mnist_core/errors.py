@@ -27,3 +27,21 @@ class ImageFileError(MnistCoreError):
 
 class JobError(MnistCoreError):
     """A training job was asked to do something its state does not allow."""
+
+
+class StoreError(MnistCoreError):
+    """The workspace store cannot do what was asked: a limit, a full disk, a bad or unknown workspace."""
+
+
+QUOTE_LIMIT = 60
+
+
+def shorten(text: object, limit: int = QUOTE_LIMIT) -> str:
+    """`text` as a string of at most `limit` characters, cut with "…" when longer."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """`repr(value)` for a message, shortened: values in messages come from users, links and files."""
+    return repr(shorten(value, limit)) if isinstance(value, str) else shorten(repr(value), limit)

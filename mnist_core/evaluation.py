@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from mnist_core.config import NUM_CLASSES
+from mnist_core.architectures import NUM_CLASSES
 from mnist_core.predict import predict_probabilities
 
 SORT_KEYS = ("confidence", "loss", "index")

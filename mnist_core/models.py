@@ -1,33 +1,16 @@
-"""Building Keras models from configurations, and sizing them without Keras.
-
-`count_params`, `describe_model` and `estimate_epoch_seconds` are pure
-arithmetic, so a page can show them before TensorFlow has even loaded.
-"""
+"""Building Keras models from configurations (sizing them without Keras is `sizing.py`)."""
 
 from __future__ import annotations
 
 import functools
 import math
+from typing import Any
 
-from mnist_core.config import (
-    IMAGE_SIZE,
-    NUM_CLASSES,
-    CNNConfig,
-    MLPConfig,
-    ModelConfig,
-    TrainingConfig,
-)
+from mnist_core.architectures import IMAGE_SIZE, NUM_CLASSES, MLPConfig
+from mnist_core.config import TrainingConfig
+from mnist_core.runtime import keras_module, tensorflow
+from mnist_core.sizing import DEFAULT_TRAIN_SIZE
 
-# Calibrated on a 2-core x86 machine with TensorFlow 2.21 (see README):
-# seconds per gradient step of fixed overhead, and seconds per forward
-# multiply-add per example (the backward pass is folded in).
-STEP_OVERHEAD_S = 0.0006
-SECONDS_PER_MAC = 6e-11
-# Tracing the train step, building the pipeline and scoring the test set.
-RUN_STARTUP_S = 3.0
-# Random affine and stroke-width changes share the two cores with training.
-AUGMENT_FACTOR = 1.4
-DEFAULT_TRAIN_SIZE = 54000
 ONE_CYCLE_WARMUP_SHARE = 0.2
 
 
@@ -46,11 +29,8 @@ def build_model(config: TrainingConfig, steps_per_epoch: int | None = None):
     Returns:
         A compiled `keras.Model`.
     """
-    from mnist_core.runtime import tensorflow
-
-    tensorflow()
-    import keras
-    from keras import layers
+    keras = keras_module()
+    layers = keras.layers
 
     model_config = config.model
     stack = [keras.Input(shape=(IMAGE_SIZE, IMAGE_SIZE), name="image")]
@@ -96,7 +76,7 @@ def build_model(config: TrainingConfig, steps_per_epoch: int | None = None):
 
 
 def _optimizer(config: TrainingConfig, steps_per_epoch: int):
-    import keras
+    keras = keras_module()
 
     learning_rate = config.learning_rate
     if config.lr_schedule == "one_cycle":
@@ -125,12 +105,11 @@ def _single_device_optimizer_class(name: str):
     would run out of. With one replica the all-reduce is the identity, so it
     is skipped; with several (MirroredStrategy) Keras's own path runs.
     """
-    import keras
-
-    from mnist_core.runtime import tensorflow
-
+    keras = keras_module()
     tf = tensorflow()
-    base = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}.get(name, keras.optimizers.RMSprop)
+    base: Any = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}.get(
+        name, keras.optimizers.RMSprop
+    )
 
     class SingleDeviceOptimizer(base):
         def _all_reduce_sum_gradients(self, grads_and_vars):
@@ -153,80 +132,3 @@ def inference_copy(model):
     copy = type(model).from_config(model.get_config())
     copy.set_weights(model.get_weights())
     return copy
-
-
-def _layer_shapes(config: ModelConfig) -> list[tuple[str, int, int]]:
-    """(description, parameters, forward multiply-adds) for each layer."""
-    rows = []
-    if isinstance(config, MLPConfig):
-        inputs = IMAGE_SIZE * IMAGE_SIZE
-        for units in config.hidden_units:
-            rows.append((f"dense {units}", inputs * units + units, inputs * units))
-            inputs = units
-    else:
-        channels, side = 1, IMAGE_SIZE
-        for block, pooled_side in zip(config.conv_blocks, config.feature_map_sizes(), strict=True):
-            side = (side - block.kernel_size) // block.strides + 1
-            weights = block.kernel_size**2 * channels * block.filters
-            params = weights + (4 * block.filters if config.batch_norm else block.filters)
-            stride = f"/{block.strides}" if block.strides > 1 else ""
-            pool = " pool" if block.pooling else ""
-            rows.append(
-                (
-                    f"conv {block.filters}@{block.kernel_size}x{block.kernel_size}{stride}{pool}",
-                    params,
-                    side * side * weights,
-                )
-            )
-            channels, side = block.filters, pooled_side
-        inputs = side * side * channels
-        for units in config.dense_units:
-            rows.append((f"dense {units}", inputs * units + units, inputs * units))
-            inputs = units
-    rows.append((f"{NUM_CLASSES} softmax", inputs * NUM_CLASSES + NUM_CLASSES, inputs * NUM_CLASSES))
-    return rows
-
-
-def count_params(config: ModelConfig) -> int:
-    """Number of parameters `build_model` will create (trainable or not)."""
-    return sum(params for _, params, _ in _layer_shapes(config))
-
-
-def count_macs(config: ModelConfig) -> int:
-    """Forward-pass multiply-adds per example."""
-    return sum(macs for _, _, macs in _layer_shapes(config))
-
-
-def describe_model(config: ModelConfig) -> str:
-    """One line, e.g. "CNN: conv 32@5x5/2 → conv 64@3x3/2 → dense 128 → 10 softmax · 225,546 parameters"."""
-    layers = " → ".join(description for description, _, _ in _layer_shapes(config))
-    extras = []
-    if isinstance(config, MLPConfig) and config.dropout_rate:
-        extras.append(f"dropout {config.dropout_rate:g}")
-    if isinstance(config, CNNConfig):
-        if config.batch_norm:
-            extras.append("batch norm")
-        if config.conv_dropout_rate or config.dense_dropout_rate:
-            extras.append(f"dropout {config.conv_dropout_rate:g}/{config.dense_dropout_rate:g}")
-    extra = f" ({', '.join(extras)})" if extras else ""
-    return f"{config.kind.upper()}: {layers}{extra} · {count_params(config):,} parameters"
-
-
-def estimate_epoch_seconds(
-    config: TrainingConfig, train_size: int = DEFAULT_TRAIN_SIZE, validation_size: int = 6000
-) -> float:
-    """Rough seconds per epoch, validation included, on a 2-core CPU (halve it per doubling of cores)."""
-    steps = math.ceil(train_size / config.batch_size)
-    macs = count_macs(config.model)
-    training = steps * STEP_OVERHEAD_S + train_size * macs * SECONDS_PER_MAC
-    if config.augment:
-        training *= AUGMENT_FACTOR
-    # A validation pass is forward only: about a third of a training step's work.
-    return training + validation_size * macs * SECONDS_PER_MAC / 3
-
-
-def estimate_run_seconds(
-    config: TrainingConfig, train_size: int = DEFAULT_TRAIN_SIZE, validation_size: int = 6000
-) -> float:
-    """Rough seconds for a whole run: start-up (tracing, final test), then every epoch."""
-    return RUN_STARTUP_S + config.epochs * estimate_epoch_seconds(config, train_size, validation_size)

@@ -14,8 +14,10 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from mnist_core.config import IMAGE_SIZE, NUM_CLASSES, TrainingConfig
+from mnist_core.architectures import IMAGE_SIZE, NUM_CLASSES
+from mnist_core.config import TrainingConfig
 from mnist_core.errors import ModelFileError
 from mnist_core.models import inference_copy
 from mnist_core.runtime import tensorflow
@@ -27,7 +29,7 @@ ACCEPTED_INPUT_SHAPES = ((IMAGE_SIZE, IMAGE_SIZE), (IMAGE_SIZE, IMAGE_SIZE, 1), 
 class LoadedModel:
     """A model read from disk with whatever its sidecar says about it."""
 
-    model: object
+    model: Any
     info: dict = field(default_factory=dict)
     path: Path | None = None
 
@@ -55,7 +57,7 @@ def save_model(
     if path.suffix != ".keras":
         raise ModelFileError(f"cannot save to {path}: model files must end in .keras.")
     path.parent.mkdir(parents=True, exist_ok=True)
-    inference_copy(model).save(path)
+    write_model_file(model, path)
     info = {
         "format": "mnist-playground-model/1",
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -68,6 +70,11 @@ def save_model(
     }
     sidecar_path(path).write_text(json.dumps(info, indent=2) + "\n")
     return path
+
+
+def write_model_file(model, path: Path) -> None:
+    """Writes the model's architecture and weights (no optimizer state) as a `.keras` file."""
+    inference_copy(model).save(path)
 
 
 def load_model(path: str | os.PathLike) -> LoadedModel:

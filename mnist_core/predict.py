@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mnist_core.config import IMAGE_SIZE, NUM_CLASSES
+from mnist_core.architectures import IMAGE_SIZE, NUM_CLASSES
 from mnist_core.runtime import tensorflow
 
 # The traced function is stored on the model itself: a dict keyed by model

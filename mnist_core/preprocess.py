@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+# The Draw page's canvas is CANVAS_SIDE pixels square.
+CANVAS_SIDE = 280
 FIELD_SIZE = 28
 DIGIT_BOX = 20
 # MNIST digits have their centre of mass at (14.0, 14.0) in pixel-index

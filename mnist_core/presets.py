@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass
 
-from mnist_core.config import CNNConfig, ConvBlock, MLPConfig, TrainingConfig
+from mnist_core.architectures import CNNConfig, ConvBlock, MLPConfig
+from mnist_core.config import TrainingConfig
 from mnist_core.errors import ConfigError
 
 
@@ -83,3 +84,29 @@ def get_preset(name: str) -> Preset:
         return PRESETS[name]
     except KeyError:
         raise ConfigError(f"preset {name!r} does not exist; choose one of {', '.join(PRESETS)}.") from None
+
+
+# What the Train page's recipe picker offers besides the presets.
+CUSTOM = {"mlp": "custom MLP", "cnn": "custom CNN"}
+RECIPES = (*PRESETS, *CUSTOM.values())
+
+
+def recipe_config(recipe: str) -> TrainingConfig:
+    """The configuration a recipe (a preset name, or "custom MLP"/"custom CNN") starts from."""
+    if recipe in PRESETS:
+        return PRESETS[recipe].config
+    return TrainingConfig(model=CNNConfig() if recipe == CUSTOM["cnn"] else MLPConfig())
+
+
+def recipe_for(config: TrainingConfig, preset: str | None) -> str:
+    """The recipe to show for a configuration: its preset if the model kind matches, else custom."""
+    if preset in PRESETS and PRESETS[preset].config.model.kind == config.model.kind:
+        return preset
+    return CUSTOM[config.model.kind]
+
+
+def run_label(config: TrainingConfig, recipe: str) -> str:
+    """A short name for a run: the preset, "<preset> (edited)", or "custom MLP"/"custom CNN"."""
+    if recipe not in PRESETS or PRESETS[recipe].config.model.kind != config.model.kind:
+        return CUSTOM[config.model.kind]
+    return recipe if PRESETS[recipe].config == config else f"{recipe} (edited)"

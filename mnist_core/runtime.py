@@ -31,7 +31,7 @@ def _hidden_modules(names: tuple[str, ...]):
     """Makes `import name` fail inside the block for modules not yet imported."""
     hidden = [name for name in names if name not in sys.modules]
     for name in hidden:
-        sys.modules[name] = None  # An import of a None entry raises ImportError.
+        sys.modules[name] = None  # type: ignore[assignment]  # An import of a None entry raises ImportError.
     try:
         yield
     finally:
@@ -70,6 +70,14 @@ def tensorflow() -> ModuleType:
             )
         _configured = True
         return tf
+
+
+def keras_module() -> ModuleType:
+    """Keras, imported through `tensorflow()` so TensorFlow is configured first; returns the module."""
+    tensorflow()
+    import keras
+
+    return keras
 
 
 @functools.cache

@@ -1,58 +1,75 @@
-"""Deployment settings read from environment variables.
+"""Deployment settings read from environment variables, and the caps they put on a run.
 
-A teacher or a hosting service sets these once for the whole server; the
-defaults suit a 2-core laptop or Streamlit Community Cloud.
+A teacher or a hosting service sets these once for the whole server (on
+Streamlit Community Cloud, as top-level secrets, which it exports as
+environment variables); the defaults suit a 2-core laptop or Community Cloud
+(about 2.7 GB of memory). Each setting's variable, default, minimum and help
+text sit beside it, and `load_settings` and the README's table follow them.
 """
 
+from __future__ import annotations
+
+import dataclasses
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from mnist_core.config import TrainingConfig
-from mnist_core.errors import ConfigError
+from mnist_core.architectures import CNNConfig, MLPConfig
+from mnist_core.config import MNIST_TRAIN_SIZE, TrainingConfig
+from mnist_core.errors import ConfigError, quoted
+from mnist_core.sizing import (
+    count_params,
+    estimate_run_seconds,
+    format_bytes,
+    format_seconds,
+    split_sizes,
+    training_memory_bytes,
+)
 
 
-def _read_int(name: str, default: int, minimum: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(
-            f"Environment variable {name}={raw!r} is not a whole number; "
-            f"set it to an integer >= {minimum} or unset it to use {default}."
-        ) from None
-    if value < minimum:
-        raise ConfigError(
-            f"Environment variable {name}={value} is below {minimum}; "
-            f"set it to an integer >= {minimum} or unset it to use {default}."
-        )
-    return value
+def setting(default: Any, variable: str, help: str, minimum: int | None = None) -> Any:
+    """A settings field read from environment variable `variable`."""
+    return dataclasses.field(
+        default=default, metadata={"variable": variable, "help": help, "minimum": minimum}
+    )
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Server-wide limits and paths.
+    """Server-wide limits and paths (see the README's table of environment variables)."""
 
-    Attributes:
-        mnist_npz: Path of a keras-layout `mnist.npz` to use instead of the
-            keras download (`MNIST_NPZ`); empty means "not set".
-        max_concurrent_trainings: Trainings that may run at once
-            (`MNIST_MAX_TRAININGS`); more Start presses wait in a queue.
-        max_epochs: Cap on epochs per run (`MNIST_MAX_EPOCHS`).
-        max_hidden_units: Cap on units in any dense layer and filters in any
-            conv layer (`MNIST_MAX_UNITS`).
-        max_train_size: Cap on training examples per run (`MNIST_MAX_TRAIN_SIZE`).
-        session_timeout_s: A job whose session has not been seen for this long
-            is stopped (`MNIST_SESSION_TIMEOUT_S`).
-    """
+    mnist_npz: str = setting(
+        "", "MNIST_NPZ", "A keras-layout mnist.npz to use instead of keras's download (empty: not set)."
+    )
+    max_concurrent_trainings: int = setting(
+        2, "MNIST_MAX_TRAININGS", "Trainings that run at once (one per core); more wait in a queue.", 1
+    )
+    max_epochs: int = setting(50, "MNIST_MAX_EPOCHS", "Most epochs per run.", 1)
+    max_units: int = setting(1024, "MNIST_MAX_UNITS", "Most units in any dense layer.", 1)
+    max_filters: int = setting(512, "MNIST_MAX_FILTERS", "Most filters in any convolution.", 1)
+    max_train_size: int = setting(
+        MNIST_TRAIN_SIZE, "MNIST_MAX_TRAIN_SIZE", "Most training examples per run.", 10
+    )
+    max_params: int = setting(5_000_000, "MNIST_MAX_PARAMS", "Most parameters in a model.", 1000)
+    max_training_mb: int = setting(
+        1024,
+        "MNIST_MAX_TRAINING_MB",
+        "Most memory a training step may need (weights, optimizer, activations of a batch), in MB.",
+        16,
+    )
+    max_run_minutes: int = setting(
+        30, "MNIST_MAX_RUN_MINUTES", "Longest estimated run on a 2-core CPU, in minutes.", 1
+    )
+    session_timeout_s: int = setting(
+        120,
+        "MNIST_SESSION_TIMEOUT_S",
+        "A run that no open page shows for this long is stopped (seconds).",
+        5,
+    )
 
-    mnist_npz: str = ""
-    max_concurrent_trainings: int = 2  # One per core on a 2-core machine.
-    max_epochs: int = 50
-    max_hidden_units: int = 1024
-    max_train_size: int = 60000
-    session_timeout_s: int = 120
+
+SETTING_FIELDS = dataclasses.fields(Settings)
 
 
 def load_settings() -> Settings:
@@ -61,34 +78,76 @@ def load_settings() -> Settings:
     Raises:
         ConfigError: A variable is set to something that is not a valid number.
     """
-    defaults = Settings()
-    return Settings(
-        mnist_npz=os.environ.get("MNIST_NPZ", "").strip(),
-        max_concurrent_trainings=_read_int("MNIST_MAX_TRAININGS", defaults.max_concurrent_trainings, 1),
-        max_epochs=_read_int("MNIST_MAX_EPOCHS", defaults.max_epochs, 1),
-        max_hidden_units=_read_int("MNIST_MAX_UNITS", defaults.max_hidden_units, 1),
-        max_train_size=_read_int("MNIST_MAX_TRAIN_SIZE", defaults.max_train_size, 10),
-        session_timeout_s=_read_int("MNIST_SESSION_TIMEOUT_S", defaults.session_timeout_s, 5),
-    )
+    values: dict[str, Any] = {}
+    for item in SETTING_FIELDS:
+        raw = os.environ.get(item.metadata["variable"], "").strip()
+        if raw:
+            values[item.name] = raw if item.type in (str, "str") else _whole(item, raw)
+    return Settings(**values)
 
 
-def check_caps(config: TrainingConfig, settings: Settings) -> None:
-    """Refuses a configuration that exceeds this server's caps.
+def _whole(item: dataclasses.Field, raw: str) -> int:
+    variable, minimum, default = item.metadata["variable"], item.metadata["minimum"], item.default
+    fix = f"set it to an integer >= {minimum} or unset it to use {default}"
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(
+            f"Environment variable {variable}={quoted(raw)} is not a whole number; {fix}."
+        ) from None
+    if value < minimum:
+        raise ConfigError(f"Environment variable {variable}={value} is below {minimum}; {fix}.")
+    return value
+
+
+def check_caps(config: TrainingConfig, settings: Settings, total: int = MNIST_TRAIN_SIZE) -> None:
+    """Refuses a configuration that exceeds this server's caps: the one place caps are checked.
+
+    Args:
+        config: The run.
+        settings: The server's caps.
+        total: Training examples available before the validation split.
 
     Raises:
         ConfigError: Naming the cap, its value and the variable that sets it.
     """
     model = config.model
-    widths = list(getattr(model, "hidden_units", ())) + list(getattr(model, "dense_units", ()))
-    widths += [block.filters for block in getattr(model, "conv_blocks", ())]
-    checks = [
-        ("epochs", config.epochs, settings.max_epochs, "MNIST_MAX_EPOCHS"),
-        ("layer width", max(widths, default=0), settings.max_hidden_units, "MNIST_MAX_UNITS"),
-        ("train_size", config.train_size or 60000, settings.max_train_size, "MNIST_MAX_TRAIN_SIZE"),
+    units = list(model.hidden_units) if isinstance(model, MLPConfig) else list(model.dense_units)
+    filters = [block.filters for block in model.conv_blocks] if isinstance(model, CNNConfig) else []
+    train_examples, validation = split_sizes(config, total)
+    run_seconds = estimate_run_seconds(config, train_examples, validation)
+    checks: list[tuple[str, float, float, str, Callable[[Any], str]]] = [
+        ("epochs", config.epochs, settings.max_epochs, "MNIST_MAX_EPOCHS", str),
+        ("units in a dense layer", max(units, default=0), settings.max_units, "MNIST_MAX_UNITS", str),
+        ("filters in a convolution", max(filters, default=0), settings.max_filters, "MNIST_MAX_FILTERS", str),
+        ("train_size", config.train_size or total, settings.max_train_size, "MNIST_MAX_TRAIN_SIZE", str),
+        ("parameters", count_params(model), settings.max_params, "MNIST_MAX_PARAMS", "{:,}".format),
+        (
+            "memory per training step (est.)",
+            training_memory_bytes(config),
+            settings.max_training_mb * 1e6,
+            "MNIST_MAX_TRAINING_MB",
+            format_bytes,
+        ),
+        (
+            "run time (est.)",
+            run_seconds,
+            settings.max_run_minutes * 60,
+            "MNIST_MAX_RUN_MINUTES",
+            format_seconds,
+        ),
     ]
-    for field_name, value, cap, variable in checks:
+    for what, value, cap, variable, shown in checks:
         if value > cap:
             raise ConfigError(
-                f"{field_name}={value} is above this server's cap of {cap} (set by {variable}); "
-                f"choose at most {cap}."
+                f"{what}={shown(value)} is above this server's cap of {shown(cap)} (set by {variable}); "
+                f"{_advice(what)}"
             )
+
+
+def _advice(what: str) -> str:
+    if what in ("parameters", "memory per training step (est.)"):
+        return "use fewer or smaller layers, add pooling or strides, or a smaller batch."
+    if what == "run time (est.)":
+        return "train fewer epochs, on fewer examples, or a smaller network."
+    return "choose a smaller value."

@@ -9,6 +9,6 @@ cd "$(dirname "$0")/.."
 python -m mnist_core train --preset fast-cnn --augment --epochs 15 --seed 0 --out models/cnn.keras
 
 # A wide MLP with dropout, one-cycle learning rate and the same augmentation.
-python -m mnist_core train --model mlp --hidden-units 512,256 --dropout 0.2 \
+python -m mnist_core train --model mlp --hidden-units 512,256 --dropout-rate 0.2 \
     --learning-rate 2e-3 --lr-schedule one_cycle --batch-size 128 --epochs 20 --augment --seed 0 \
     --out models/mlp.keras

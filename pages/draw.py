@@ -6,11 +6,12 @@ from streamlit_drawable_canvas import st_canvas
 from mnist_core.errors import ImageFileError
 from mnist_core.images import read_image
 from mnist_core.predict import predict
-from mnist_core.preprocess import canvas_to_mnist
-from pages import charts, common
+from mnist_core.preprocess import CANVAS_SIDE, canvas_to_mnist
+from pages.ui import charts, resources, state, text
+from pages.ui.images import enlarge
+from pages.ui.models import all_models, model_picker
 
 UNSURE = 0.6
-CANVAS_SIDE = 280
 IMAGE_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp"]
 
 
@@ -18,7 +19,7 @@ def show_prediction(entry, digit, title: bool, label: str) -> None:
     """One model's answer: the digit, its confidence and all ten probabilities."""
     prediction = predict(entry.model, digit)
     if title:
-        st.markdown(f"**{entry.name}**")
+        st.markdown(f"**{text.plain(entry.name)}**")
     left, right = st.columns(2)
     left.metric(label, str(prediction.digit))
     right.metric("Confidence", f"{prediction.confidence:.0%}")
@@ -45,52 +46,51 @@ def show_predictions(image, entries, label: str = "Prediction") -> None:
     for column, entry in zip(columns, entries, strict=False):
         with column:
             show_prediction(entry, digit, title=len(entries) > 1, label=label)
-    columns[-1].image(common.enlarge(digit, 5), caption="What the model sees: 28×28, centred like MNIST")
+    columns[-1].image(enlarge(digit, 5), caption="What the model sees: 28×28, centred like MNIST")
 
 
 def clear_canvas() -> None:
-    st.session_state.draw_canvas = st.session_state.get("draw_canvas", 0) + 1
+    st.session_state[state.DRAW_CANVAS] += 1
 
 
 @st.fragment
 def drawing(entries) -> None:
     """The canvas and the answers; each stroke reruns only this part of the page."""
-    st.session_state.setdefault("draw_stroke", 20)
     canvas, answers = st.columns([1, 2], gap="large")
     with canvas:
         result = st_canvas(
-            stroke_width=st.session_state.draw_stroke,
+            stroke_width=st.session_state[state.DRAW_STROKE],
             stroke_color="#FFFFFF",
             background_color="#000000",
             width=CANVAS_SIDE,
             height=CANVAS_SIDE,
             drawing_mode="freedraw",
             return_image_data=True,
-            key=f"draw_canvas_{st.session_state.get('draw_canvas', 0)}",
+            key=f"draw_canvas_{st.session_state[state.DRAW_CANVAS]}",
         )
         st.button("Clear", icon=":material/ink_eraser:", on_click=clear_canvas)
-        st.slider("Stroke width", 5, 40, key="draw_stroke", persist_state="session")
+        st.slider("Stroke width", 5, 40, key=state.DRAW_STROKE, persist_state="session")
     with answers:
         show_predictions(result.image_data, entries)
 
 
 st.title("Draw a digit")
 st.caption("Draw one digit, 0 to 9, in the black square: the model answers after every stroke.")
-resources = common.wait_for_resources()
-models = common.all_models(resources)
+shared = resources.wait_for_resources()
+models = all_models(shared)
 if not models:
     st.error("No model is available: the default models did not load. Train or upload one on the Train page.")
     st.stop()
 
 pickers = st.columns([2, 1, 2], vertical_alignment="bottom")
 with pickers[0]:
-    chosen = [common.model_picker(models, "Model", key="draw_model")]
+    chosen = [model_picker(models, "Model", key=state.DRAW_MODEL)]
 compare = pickers[1].checkbox(
-    "Compare two models", key="draw_compare", persist_state="session", disabled=len(models) < 2
+    "Compare two models", key=state.DRAW_COMPARE, persist_state="session", disabled=len(models) < 2
 )
 if compare and len(models) > 1:
     with pickers[2]:
-        chosen.append(common.model_picker(models, "Second model", key="draw_model_b", default_index=1))
+        chosen.append(model_picker(models, "Second model", key=state.DRAW_MODEL_B, default_index=1))
 
 draw_tab, upload_tab = st.tabs(["Draw", "Upload an image"])
 with draw_tab:
@@ -99,7 +99,7 @@ with upload_tab:
     upload = st.file_uploader(
         "A picture of one digit",
         type=IMAGE_TYPES,
-        key="draw_upload",
+        key=state.DRAW_UPLOAD,
         help="Dark ink on light paper, or light on dark; it is cropped and centred for you.",
     )
     if upload is None:
@@ -108,9 +108,9 @@ with upload_tab:
         try:
             picture = read_image(upload.getvalue(), upload.name)
         except ImageFileError as error:
-            st.error(str(error), icon=":material/broken_image:")
+            st.error(text.plain(str(error)), icon=":material/broken_image:")
         else:
             preview, answers = st.columns([1, 2], gap="large")
-            preview.image(picture, caption=upload.name, width=220)
+            preview.image(picture, caption=text.plain(upload.name, 60), width=220)
             with answers:
                 show_predictions(picture, chosen, label="Prediction for the picture")

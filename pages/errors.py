@@ -8,7 +8,9 @@ import streamlit as st
 from mnist_core.data import make_splits
 from mnist_core.errors import DataError
 from mnist_core.evaluation import evaluate_model, sort_misclassified
-from pages import charts, common
+from pages.ui import charts, resources, state
+from pages.ui.images import enlarge
+from pages.ui.models import all_models, model_picker
 
 PAGE_SIZE = 40
 ANY = "any"
@@ -30,7 +32,7 @@ def split_arrays(entry, split: str, data):
 
 def evaluation(entry, split: str, images, labels):
     """The model's report on the split, computed once per session."""
-    cache = st.session_state.setdefault("evaluations", {})
+    cache = st.session_state[state.EVALUATIONS]
     cache_key = (entry.name, entry.created, split)
     if cache_key not in cache:
         with st.spinner(f"Scoring {entry.name} on {len(labels):,} digits…"):
@@ -42,29 +44,29 @@ def on_cell_click(chart_key: str) -> None:
     """A click on a confusion-matrix cell filters the gallery to that pair; a double-click clears it."""
     cells = st.session_state[chart_key].selection.get("cell", [])
     true, predicted = (int(cells[0]["true"]), int(cells[0]["predicted"])) if cells else (ANY, ANY)
-    st.session_state.errors_true, st.session_state.errors_predicted = true, predicted
+    st.session_state[state.ERRORS_TRUE], st.session_state[state.ERRORS_PREDICTED] = true, predicted
 
 
 st.title("Where does the model go wrong?")
 st.caption("Pick a model and a split. Click a cell of the confusion matrix to see exactly those mistakes.")
-resources = common.wait_for_resources(need_data=True)
-models = common.all_models(resources)
+shared = resources.wait_for_resources(need_data=True)
+models = all_models(shared)
 if not models:
     st.info("No model yet: train one or upload one on the Train page.")
     st.stop()
 
 left, right = st.columns([2, 1])
 with left:
-    entry = common.model_picker(models, "Model", key="errors_model")
+    entry = model_picker(models, "Model", key=state.ERRORS_MODEL)
 split = right.radio(
     "Digits",
     ["test", "validation"],
     format_func=str.capitalize,
     horizontal=True,
-    key="errors_split",
+    key=state.ERRORS_SPLIT,
     persist_state="session",
 )
-images, labels, split_note = split_arrays(entry, split, resources.data)
+images, labels, split_note = split_arrays(entry, split, shared.data)
 st.caption(f"{entry.description}. {split_note}")
 report = evaluation(entry, split, images, labels)
 
@@ -94,10 +96,12 @@ with per_class:
 st.subheader("Misclassified digits")
 filters = st.columns(3)
 digits = [ANY, *range(10)]
-true = filters[0].selectbox("True digit", digits, key="errors_true", persist_state="session")
-predicted = filters[1].selectbox("Predicted digit", digits, key="errors_predicted", persist_state="session")
+true = filters[0].selectbox("True digit", digits, key=state.ERRORS_TRUE, persist_state="session")
+predicted = filters[1].selectbox(
+    "Predicted digit", digits, key=state.ERRORS_PREDICTED, persist_state="session"
+)
 order = filters[2].selectbox(
-    "Sort", list(SORTS), format_func=SORTS.get, key="errors_sort", persist_state="session"
+    "Sort", list(SORTS), format_func=SORTS.get, key=state.ERRORS_SORT, persist_state="session"
 )
 mistakes = sort_misclassified(
     report.misclassified,
@@ -121,7 +125,7 @@ st.caption(
     f"{len(mistakes):,} mistakes match · page {page} of {pages} · each shows true → predicted · confidence."
 )
 st.image(
-    [common.enlarge(images[item.index], 3) for item in shown],
+    [enlarge(images[item.index], 3) for item in shown],
     caption=[f"{item.true_label} → {item.predicted_label} · {item.confidence:.1%}" for item in shown],
     width=84,
 )

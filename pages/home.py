@@ -3,7 +3,8 @@
 import streamlit as st
 
 from mnist_core.resources import DEFAULT_MODEL_FILES
-from pages import common
+from pages.ui import registry, resources, text
+from pages.ui.models import all_models, show_models_table
 
 st.title("✍️ MNIST Playground")
 st.write(
@@ -11,50 +12,27 @@ st.write(
     "test them on your own handwriting. Everything you train or upload stays in your browser session."
 )
 
-links = st.columns(3)
-for column, (path, label, icon, text) in zip(
-    links,
-    [
-        (
-            "pages/train.py",
-            "Train",
-            ":material/model_training:",
-            "Build an MLP or a CNN, watch its loss and accuracy live, compare runs.",
-        ),
-        (
-            "pages/errors.py",
-            "Errors",
-            ":material/grid_view:",
-            "Confusion matrix, accuracy per digit, and a gallery of the digits a model gets wrong.",
-        ),
-        (
-            "pages/draw.py",
-            "Draw",
-            ":material/draw:",
-            "Draw a digit and see the prediction, the probabilities and the 28×28 image the model sees.",
-        ),
-    ],
-    strict=True,
-):
+for column, page in zip(st.columns(len(registry.CARDS)), registry.CARDS, strict=True):
     with column.container(border=True):
-        st.page_link(path, label=label, icon=icon)
-        st.caption(text)
+        st.page_link(page.path, label=page.title, icon=page.icon)
+        st.caption(page.blurb)
 
 st.subheader("Data")
-resources = common.get_resources()
-if not resources.ready:
-    common.loading_status()
-elif resources.data is None:
-    st.error(f"No MNIST data could be loaded, so Train and Errors cannot work: {resources.data_error}")
+shared = resources.get_resources()
+if not shared.ready:
+    resources.loading_status()
+elif shared.data is None:
+    reason = text.plain(shared.data_error)
+    st.error(f"No MNIST data could be loaded, so Train and Errors cannot work: {reason}")
 else:
-    data = resources.data
-    (st.success if data.is_full else st.warning)(data.source)
+    data = shared.data
+    (st.success if data.is_full else st.warning)(text.plain(data.source))
     st.caption(f"In use: {len(data.y_train):,} training and {len(data.y_test):,} test digits.")
-for problem in resources.model_errors:
-    st.warning(f"A default model could not be loaded: {problem}")
+for problem in shared.model_errors:
+    st.warning(f"A default model could not be loaded: {text.plain(problem)}")
 
 st.subheader("Your models")
-if resources.ready:
-    common.show_models_table(common.all_models(resources))
+if shared.ready:
+    show_models_table(all_models(shared))
 else:
     st.caption(f"{' and '.join(DEFAULT_MODEL_FILES)} are loading; what you train or upload joins them.")

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnist_core.config import MLPConfig, TrainingConfig
+from mnist_core.architectures import MLPConfig
+from mnist_core.config import TrainingConfig
 from mnist_core.data import DataSplits, MnistData, load_fallback, make_splits
 
 TINY_TRAIN = 1000

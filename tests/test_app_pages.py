@@ -5,8 +5,6 @@ Each `AppTest` is one browser session; they share the process-wide `SharedResour
 """
 
 import io
-import time
-from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -15,10 +13,21 @@ from streamlit.testing.v1 import AppTest
 
 from mnist_core.persistence import load_model_bytes, model_to_bytes
 from mnist_core.presets import PRESETS
+from pages.ui import state
+from tests.apptest import (
+    APP,
+    TIMEOUT,
+    button,
+    loading,
+    model_names,
+    open_app,
+    run_until,
+    server_environment,
+    texts,
+    train_tiny_model,
+    wait_until_no_training,
+)
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
-# The first run imports TensorFlow and loads the default models.
-TIMEOUT = 60
 MAX_EPOCHS, MAX_UNITS = 5, 256
 # A run that takes a second or two on 540 tiny-set digits.
 TINY_RUN = {"preset": "seed-mlp-32-64", "epochs": "1", "train_size": "300"}
@@ -27,61 +36,10 @@ TINY_RUN = {"preset": "seed-mlp-32-64", "epochs": "1", "train_size": "300"}
 @pytest.fixture(scope="module", autouse=True)
 def app_environment(tiny_npz):
     """The server's settings for every session of this module: tiny data, low caps, one run at a time."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MNIST_NPZ", str(tiny_npz))
-        patch.setenv("MNIST_MAX_EPOCHS", str(MAX_EPOCHS))
-        patch.setenv("MNIST_MAX_UNITS", str(MAX_UNITS))
-        patch.setenv("MNIST_MAX_TRAININGS", "1")
-        st.cache_resource.clear()
+    with server_environment(
+        MNIST_NPZ=tiny_npz, MNIST_MAX_EPOCHS=MAX_EPOCHS, MNIST_MAX_UNITS=MAX_UNITS, MNIST_MAX_TRAININGS=1
+    ):
         yield
-    st.cache_resource.clear()
-
-
-def run_until(at: AppTest, done, timeout: float = 120.0, what: str = "the condition") -> AppTest:
-    """Reruns the page (as the browser's fragment timer would) until `done(at)`."""
-    deadline = time.monotonic() + timeout
-    while not done(at):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.3)
-        at.run()
-    return at
-
-
-def loading(at: AppTest) -> bool:
-    return any("Loading the models" in info.value for info in at.info)
-
-
-def open_app(page: str | None = None, query: dict | None = None) -> AppTest:
-    """A new session: the home page until the resources are loaded, then `page`."""
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.query_params.update(query or {})
-    at.run()
-    run_until(at, lambda at: not loading(at), what="the shared resources to load")
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def button(at: AppTest, label: str):
-    return next(item for item in at.button if item.label == label)
-
-
-def texts(elements) -> str:
-    return " | ".join(element.value for element in elements)
-
-
-def model_names(at: AppTest) -> list[str]:
-    """The "Your models" table's names (the Train page's conv-block editor is a dataframe too)."""
-    table = next(frame.value for frame in at.dataframe if "Model" in frame.value.columns)
-    return list(table["Model"])
-
-
-def train_tiny_model(at: AppTest) -> str:
-    """Starts the Train page's configured run and waits for it to finish; returns the status."""
-    button(at, "Start training").click().run()
-    run_until(at, lambda at: at.success or at.error, what="the run to finish")
-    return texts(at.success) or texts(at.error)
 
 
 # Home ----------------------------------------------------------------------------------------
@@ -123,9 +81,9 @@ def test_train_page_renders_form_estimate_and_start():
 @pytest.mark.parametrize(
     ("sizes", "message"),
     [
-        ("", "Hidden layer sizes is empty"),
+        ("", "Hidden layer sizes: hidden_units is empty"),
         ("128, , 64", "entry 2 is empty"),
-        ("128, 0", "layer 2 has 0 units"),
+        ("128, 0", "hidden_units[1]=0 is out of range"),
         ("wide", "is not a whole number"),
         ("512", f"above this server's cap of {MAX_UNITS} (set by MNIST_MAX_UNITS)"),
     ],
@@ -142,7 +100,7 @@ def test_train_invalid_hidden_layers_show_a_message_and_block_start(sizes, messa
 def test_train_zero_learning_rate_shows_a_message():
     at = open_app("pages/train.py")
     at.number_input(key="cfg.learning_rate").set_value(0.0).run()
-    assert "learning_rate=0.0 is out of range" in texts(at.error)
+    assert "Learning rate: learning_rate=0.0 is out of range" in texts(at.error)
     assert button(at, "Start training").disabled
 
 
@@ -179,10 +137,10 @@ def test_tiny_run_survives_page_switches_and_its_model_reaches_errors_and_draw()
     button(at, "Start training").click().run()
     assert button(at, "Start training").disabled, "a second Start must be impossible while training"
     assert not button(at, "Stop").disabled
-    job = at.session_state["run_job"]
+    job = at.session_state[state.RUN_JOB]
     at.switch_page("pages/draw.py").run()
     at.switch_page("pages/train.py").run()
-    assert at.session_state["run_job"] is job and at.session_state["run_count"] == 1
+    assert at.session_state[state.RUN_JOB] is job and at.session_state[state.RUN_COUNT] == 1
     run_until(at, lambda at: at.success, what="the run to finish")
     assert "Finished 1 epochs" in texts(at.success)
     name = "Run 1 · seed-mlp-32-64 (edited)"
@@ -190,7 +148,7 @@ def test_tiny_run_survives_page_switches_and_its_model_reaches_errors_and_draw()
     assert not button(at, "Start training").disabled
     assert at.multiselect[0].value == [name], "the finished run is offered for comparison"
     assert at.selectbox[-1].value == name, "the download box offers the newest model"
-    trained = at.session_state["models"][-1].model
+    trained = at.session_state[state.MODELS][-1].model
     assert (
         load_model_bytes(model_to_bytes(trained), "run.keras").model.count_params() == trained.count_params()
     )
@@ -220,6 +178,7 @@ def test_diverging_run_reports_advice_and_adds_no_model():
 def test_second_session_waits_in_the_queue_and_stop_frees_the_slot():
     first = open_app("pages/train.py", {**TINY_RUN, "epochs": "5", "batch_size": "2"})  # Long enough to stop.
     second = open_app("pages/train.py", TINY_RUN)
+    wait_until_no_training()
     button(first, "Start training").click().run()
     button(second, "Start training").click().run()
     assert "Queued: position 1." in texts(second.info)
@@ -239,7 +198,7 @@ def test_uploading_a_corrupt_model_shows_the_reason_and_keeps_the_list():
 
 
 def test_uploading_a_keras_model_adds_it_to_the_session():
-    from pages.common import get_resources
+    from pages.ui.resources import get_resources
 
     data = model_to_bytes(get_resources().default_models[1].model)
     at = open_app("pages/train.py")
@@ -259,7 +218,7 @@ def test_errors_page_scores_a_default_model_and_caches_the_report():
     assert {metric.label for metric in at.metric} == {"Accuracy", "Mistakes", "Mean loss"}
     at.radio(key="errors_split").set_value("validation").run()
     assert not at.exception
-    assert len(at.session_state["evaluations"]) == 2
+    assert len(at.session_state[state.EVALUATIONS]) == 2
 
 
 def test_draw_page_with_an_empty_canvas_predicts_nothing():

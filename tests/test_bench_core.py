@@ -6,7 +6,7 @@ to end, prints its per-run lines and a final JSON line with the figures.
 
 import pytest
 
-from tests.bench_runner import run_bench
+from tests.processes import run_bench
 
 
 @pytest.mark.slow

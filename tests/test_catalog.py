@@ -5,8 +5,8 @@ import json
 import pytest
 
 from mnist_core.catalog import entry_from_loaded, entry_from_result, unique_name
-from mnist_core.models import count_params, describe_model
 from mnist_core.persistence import load_model, load_model_bytes, save_model, sidecar_path
+from mnist_core.sizing import count_params, describe_model
 
 
 def test_entry_from_result_fills_fields(trained):

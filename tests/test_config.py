@@ -4,14 +4,8 @@ import json
 
 import pytest
 
-from mnist_core.config import (
-    CNNConfig,
-    ConvBlock,
-    MLPConfig,
-    TrainingConfig,
-    config_from_dict,
-    model_config_from_dict,
-)
+from mnist_core.architectures import CNNConfig, ConvBlock, MLPConfig
+from mnist_core.config import TrainingConfig, config_from_dict, model_config_from_dict
 from mnist_core.errors import ConfigError
 from mnist_core.presets import PRESETS
 

@@ -4,7 +4,8 @@ import dataclasses
 
 import pytest
 
-from mnist_core.config import CNNConfig, ConvBlock, MLPConfig, TrainingConfig
+from mnist_core.architectures import CNNConfig, ConvBlock, MLPConfig
+from mnist_core.config import TrainingConfig
 from mnist_core.links import config_from_query, query_from_config
 from mnist_core.presets import PRESETS
 
@@ -52,14 +53,15 @@ def test_config_from_query_model_switch():
     [
         ({"preset": "resnet"}, "Ignored preset='resnet': choose one of"),
         ({"model": "rnn"}, "Ignored model='rnn': choose mlp or cnn."),
-        ({"colour": "blue"}, "Ignored colour='blue': not a setting of a MLP."),
-        ({"filters": "16"}, "Ignored filters='16': not a setting of a MLP."),
+        ({"colour": "blue"}, "Ignored colour='blue': 'colour' is not a setting of an MLP."),
+        ({"filters": "16"}, "Ignored filters='16': 'filters' is not a setting of an MLP."),
         ({"epochs": "0"}, "Ignored epochs='0': epochs=0 is out of range"),
-        ({"epochs": "ten"}, "Ignored epochs='ten': not a valid int."),
+        ({"epochs": "ten"}, "Ignored epochs='ten': epochs='ten' is not a whole number."),
         ({"learning_rate": "-1"}, "Ignored learning_rate='-1': learning_rate=-1.0 is out of range"),
         ({"dropout_rate": "0.95"}, "Ignored dropout_rate='0.95': dropout_rate=0.95 is out of range"),
-        ({"hidden_units": "64,x"}, "Ignored hidden_units='64,x': use comma-separated whole numbers"),
-        ({"augment": "maybe"}, "Ignored augment='maybe': use true or false."),
+        ({"hidden_units": "64,x"}, "Ignored hidden_units='64,x': hidden_units: 'x' is not a whole number"),
+        ({"hidden_units": "64,,8"}, "Ignored hidden_units='64,,8': hidden_units: entry 2 is empty"),
+        ({"augment": "maybe"}, "Ignored augment='maybe': augment='maybe' must be true or false."),
         ({"optimizer": "adagrad"}, "Ignored optimizer='adagrad': optimizer='adagrad' is not supported"),
     ],
 )
@@ -126,5 +128,18 @@ def test_config_from_query_per_block_values():
 def test_config_from_query_per_block_count_mismatch_ignored():
     config, _, notices = config_from_query({"model": "cnn", "kernel_size": "5,3,3"})
 
-    assert notices == ["Ignored kernel_size='5,3,3': give one value, or one per conv block (2)."]
+    assert notices == [
+        "Ignored kernel_size='5,3,3': kernel_size='5,3,3': give one value, or one per conv block (2)."
+    ]
     assert config.model == CNNConfig()
+
+
+HOSTILE = "**Session expired.** [Log in again](https://evil.example/login) ![t](https://evil.example/t.png)"
+
+
+def test_config_from_query_notice_quotes_a_long_value_shortened():
+    config, _, notices = config_from_query({"activation": HOSTILE * 20, "x" * 500: "1"})
+
+    assert config == TrainingConfig()
+    assert len(notices) == 2 and all(len(notice) < 250 for notice in notices)
+    assert notices[0].startswith("Ignored activation='**Session expired.**") and "…" in notices[0]

@@ -3,15 +3,10 @@
 import numpy as np
 import pytest
 
-from mnist_core.config import CNNConfig, ConvBlock, MLPConfig, TrainingConfig
-from mnist_core.models import (
-    build_model,
-    count_params,
-    describe_model,
-    estimate_epoch_seconds,
-    estimate_run_seconds,
-)
-from mnist_core.presets import get_preset
+from mnist_core.architectures import CNNConfig, ConvBlock, MLPConfig
+from mnist_core.config import TrainingConfig
+from mnist_core.models import build_model
+from mnist_core.sizing import count_params, describe_model
 
 CUSTOM_MODELS = [
     MLPConfig(hidden_units=()),
@@ -64,37 +59,3 @@ def test_build_model_uses_chosen_optimizer(optimizer, class_name):
 
     assert type(model.optimizer).__name__ == class_name
     assert float(np.asarray(model.optimizer.learning_rate)) == pytest.approx(1e-3)
-
-
-def test_describe_model_mentions_layers_and_parameter_count():
-    config = CNNConfig(
-        conv_blocks=(ConvBlock(32, kernel_size=5, strides=2, pooling=False), ConvBlock(64, strides=2)),
-        dense_units=(128,),
-        batch_norm=True,
-    )
-    text = describe_model(config)
-
-    assert text.startswith("CNN: conv 32@5x5/2 → conv 64@3x3/2 pool → dense 128 → 10 softmax")
-    assert "batch norm" in text
-    assert f"{count_params(config):,} parameters" in text
-    assert describe_model(MLPConfig(dropout_rate=0.2)).startswith("MLP: dense 128 → 10 softmax (dropout 0.2)")
-
-
-def test_estimate_epoch_seconds_positive_and_grows_with_model():
-    small = TrainingConfig(model=MLPConfig(hidden_units=(16,)))
-    large = TrainingConfig(model=MLPConfig(hidden_units=(1024, 1024)))
-    cnn = TrainingConfig(model=CNNConfig())
-
-    assert 0 < estimate_epoch_seconds(small) < estimate_epoch_seconds(large) < estimate_epoch_seconds(cnn)
-    assert estimate_epoch_seconds(small, train_size=1000) < estimate_epoch_seconds(small, train_size=54000)
-
-
-def test_estimate_run_seconds_adds_start_up_validation_and_augmentation():
-    config = get_preset("fast-cnn").config
-    epoch = estimate_epoch_seconds(config, 54000, 6000)
-
-    assert estimate_epoch_seconds(config, 54000, 0) < epoch
-    assert estimate_epoch_seconds(config.replace(augment=True), 54000, 6000) > epoch
-    assert estimate_run_seconds(config, 54000, 6000) == pytest.approx(3.0 + config.epochs * epoch)
-    # A tiny run is dominated by start-up, never shown as instantaneous.
-    assert estimate_run_seconds(config.replace(epochs=1), 300, 100) > 3.0

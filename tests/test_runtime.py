@@ -6,6 +6,7 @@ import threading
 import pytest
 
 from mnist_core.runtime import device_description, distribution_strategy, tensorflow
+from tests.processes import run_json_script
 
 
 def test_tensorflow_configured_once_with_thread_pools():
@@ -66,23 +67,7 @@ def test_training_mirrors_across_two_logical_cpus():
     Runs in a fresh process because logical devices must be set before
     TensorFlow's first op.
     """
-    import json
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "MNIST_LOGICAL_CPUS": "2", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    completed = subprocess.run(
-        [sys.executable, "-c", MIRRORED_SCRIPT],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert completed.returncode == 0, completed.stderr[-2000:]
-    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    report = run_json_script(MIRRORED_SCRIPT, env={"MNIST_LOGICAL_CPUS": "2"})
 
     assert report["strategy"] == "MirroredStrategy"
     assert report["replicas"] == 2
@@ -97,7 +82,8 @@ def test_training_mirrors_across_two_logical_cpus():
     not os.path.isdir("/proc/self/task"), reason="thread priorities are read from Linux's /proc"
 )
 def test_training_lowers_the_priority_of_tensorflow_compute_threads(tiny_splits):
-    from mnist_core.config import MLPConfig, TrainingConfig
+    from mnist_core.architectures import MLPConfig
+    from mnist_core.config import TrainingConfig
     from mnist_core.training import TrainingJob
 
     job = TrainingJob(TrainingConfig(model=MLPConfig((8,)), epochs=1), tiny_splits)
@@ -139,23 +125,10 @@ print(json.dumps({"loaded": loaded, "importable": importable, "keras": keras.__v
 
 def test_tensorflow_import_skips_keras_optional_extras_but_leaves_them_importable():
     import importlib.util
-    import json
-    import subprocess
-    import sys
-    from pathlib import Path
 
     from mnist_core.runtime import OPTIONAL_KERAS_IMPORTS
 
-    completed = subprocess.run(
-        [sys.executable, "-c", SKIPPED_IMPORTS_SCRIPT],
-        cwd=Path(__file__).resolve().parent.parent,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert completed.returncode == 0, completed.stderr[-2000:]
-    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    report = run_json_script(SKIPPED_IMPORTS_SCRIPT)
     assert report["loaded"] == []
     installed = [name for name in OPTIONAL_KERAS_IMPORTS if importlib.util.find_spec(name) is not None]
     assert report["importable"] == installed

@@ -7,14 +7,16 @@ import time
 import numpy as np
 import pytest
 
-from mnist_core.config import CNNConfig, ConvBlock, MLPConfig, TrainingConfig
+from mnist_core.architectures import CNNConfig, ConvBlock, MLPConfig
+from mnist_core.config import TrainingConfig
 from mnist_core.data import DataSplits
 from mnist_core.errors import ConfigError, JobError
 from mnist_core.evaluation import evaluate_model
 from mnist_core.limiter import TrainingLimiter
-from mnist_core.models import count_params
 from mnist_core.predict import predict
-from mnist_core.training import JobProgress, JobStatus, TrainingJob
+from mnist_core.progress import JobProgress, JobStatus
+from mnist_core.sizing import count_params
+from mnist_core.training import TrainingJob
 
 SMALL_MLP = MLPConfig(hidden_units=(16,))
 # Enough epochs that a run is certainly still going when a test stops it.

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-# Places the full MNIST file is looked for when MNIST_NPZ is not set.
-DATA_CANDIDATES = (REPO.parent / "shared" / "data" / "mnist.npz", Path("/work/shared/data/mnist.npz"))
+# Where the full MNIST file is looked for when MNIST_NPZ is not set: ../shared beside the checkout.
+DATA_CANDIDATES = (REPO.parent / "shared" / "data" / "mnist.npz",)
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)")
 
 

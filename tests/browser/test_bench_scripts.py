@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bench_runner import run_bench
+from tests.processes import run_bench
 
 pytestmark = pytest.mark.browser
 
