@@ -2,7 +2,12 @@
 
 Each message says what happened, what was expected and how to fix it, so the
 command line and the pages can show it as one sentence without a traceback.
+A value taken from the user or from a file is quoted through `shorten`.
 """
+
+# A quoted value longer than this (a pasted path, a field of a hostile file)
+# would push the rest of the sentence out of sight.
+MAX_QUOTED_CHARS = 80
 
 
 class MnistCoreError(Exception):
@@ -25,5 +30,26 @@ class ImageFileError(MnistCoreError):
     """An image file cannot be used as a digit drawing."""
 
 
+class PredictionError(MnistCoreError):
+    """A model gave no usable answer (NaN or infinite outputs) for an image."""
+
+
 class JobError(MnistCoreError):
     """A training job was asked to do something its state does not allow."""
+
+
+def shorten(value: object, limit: int = MAX_QUOTED_CHARS) -> str:
+    """`value` as one line of at most `limit` characters, for quoting in a message.
+
+    Unprintable characters (a newline in a file name) become "?", and a long
+    value keeps its start and its end (where a file name and its suffix are)
+    around an ellipsis.
+    """
+    text = str(value)
+    if len(text) > 4 * limit:
+        text = text[: 2 * limit] + text[-2 * limit :]
+    text = "".join(character if character.isprintable() else "?" for character in text)
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) * 2 // 3
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head) :]
