@@ -38,6 +38,19 @@ class JobError(MnistCoreError):
     """A training job was asked to do something its state does not allow."""
 
 
+def describe_error(error: BaseException) -> str:
+    """A non-empty, one-line reason for any exception, for showing where a traceback cannot be.
+
+    The core's own errors are already such sentences; anything else is a bug
+    or a broken installation, named by its type.
+    """
+    if isinstance(error, MnistCoreError) and str(error).strip():
+        return shorten(str(error), 4 * MAX_QUOTED_CHARS)
+    text = shorten(str(error), 2 * MAX_QUOTED_CHARS).strip()
+    detail = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return f"unexpected error ({detail}); the server log has the details."
+
+
 def shorten(value: object, limit: int = MAX_QUOTED_CHARS) -> str:
     """`value` as one line of at most `limit` characters, for quoting in a message.
 
