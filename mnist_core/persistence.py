@@ -1,26 +1,44 @@
 """Saving and loading models: native `.keras` files plus a small JSON sidecar.
 
-Loading always uses Keras safe mode, so a file with a Lambda layer (which
-could run arbitrary code) is refused, and checks that the model really maps a
-28x28 image to ten classes.
+Loading checks the file before Keras opens it and uses Keras safe mode (see
+`safe_loading`), so a decompression bomb or a file with a Lambda layer (which
+could run arbitrary code) is refused, and the model must really map a 28x28
+image to ten finite probabilities.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mnist_core.config import IMAGE_SIZE, NUM_CLASSES, TrainingConfig
-from mnist_core.errors import ModelFileError
+from mnist_core.config import TrainingConfig
+from mnist_core.errors import ModelFileError, shorten
+from mnist_core.files import check_size, open_regular_file
 from mnist_core.models import inference_copy
-from mnist_core.runtime import tensorflow
+from mnist_core.safe_loading import (
+    ACCEPTED_INPUT_SHAPES,
+    MAX_MODEL_FILE_BYTES,
+    RESAVE,
+    check_archive,
+    check_classifier,
+    load_keras_file,
+)
 
-ACCEPTED_INPUT_SHAPES = ((IMAGE_SIZE, IMAGE_SIZE), (IMAGE_SIZE, IMAGE_SIZE, 1), (IMAGE_SIZE * IMAGE_SIZE,))
+__all__ = [
+    "ACCEPTED_INPUT_SHAPES",
+    "LoadedModel",
+    "check_classifier",
+    "load_model",
+    "load_model_bytes",
+    "model_to_bytes",
+    "save_model",
+    "sidecar_path",
+]
 
 
 @dataclass
@@ -53,7 +71,7 @@ def save_model(
     """
     path = Path(path)
     if path.suffix != ".keras":
-        raise ModelFileError(f"cannot save to {path}: model files must end in .keras.")
+        raise ModelFileError(f"cannot save to {shorten(path)}: model files must end in .keras.")
     path.parent.mkdir(parents=True, exist_ok=True)
     inference_copy(model).save(path)
     info = {
@@ -74,15 +92,21 @@ def load_model(path: str | os.PathLike) -> LoadedModel:
     """Loads a `.keras` MNIST classifier in safe mode, with its sidecar if any.
 
     Raises:
-        ModelFileError: Missing, not a .keras archive, corrupt, containing a
-            Lambda layer, or not a 28x28 -> 10 classifier.
+        ModelFileError: Missing or not a regular file, not a .keras archive,
+            over the size limits, corrupt, refused by safe mode, or not a
+            28x28 -> 10 classifier with finite outputs.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(
-            f"model file {path} does not exist; train one with `python -m mnist_core train`."
-        )
-    model = _load_keras_file(path, path.name)
+    with open_regular_file(
+        path,
+        max_bytes=MAX_MODEL_FILE_BYTES,
+        error=ModelFileError,
+        label=f"model file {shorten(path)}",
+        fix="give the path of a .keras file, or train one with `python -m mnist_core train`",
+        too_big=RESAVE + " from a smaller model",
+    ) as handle:
+        check_archive(handle, path.name)
+    model = load_keras_file(path, shorten(path.name))
     info = {}
     sidecar = sidecar_path(path)
     if sidecar.is_file():
@@ -96,18 +120,18 @@ def load_model(path: str | os.PathLike) -> LoadedModel:
 def load_model_bytes(data: bytes, filename: str = "upload.keras") -> LoadedModel:
     """Loads an uploaded `.keras` file from memory, in safe mode.
 
+    Its size and zip directory are checked before anything is written to disk.
+
     Raises:
         ModelFileError: As for `load_model`.
     """
-    if not filename.lower().endswith(".keras"):
-        raise ModelFileError(
-            f"{filename} is not a .keras file; only the native Keras format is accepted "
-            "(in Keras, save with model.save('name.keras'))."
-        )
+    name = shorten(filename)
+    check_size(len(data), MAX_MODEL_FILE_BYTES, error=ModelFileError, label=name, fix=RESAVE)
+    check_archive(io.BytesIO(data), filename)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "upload.keras"
         path.write_bytes(data)
-        model = _load_keras_file(path, filename)
+        model = load_keras_file(path, name)
     return LoadedModel(model=model, info={"uploaded_as": filename})
 
 
@@ -117,52 +141,3 @@ def model_to_bytes(model) -> bytes:
         path = Path(folder) / "model.keras"
         inference_copy(model).save(path)
         return path.read_bytes()
-
-
-def _load_keras_file(path: Path, name: str):
-    if path.suffix != ".keras":
-        raise ModelFileError(
-            f"{name} is not a .keras file; only the native Keras format is accepted "
-            "(in Keras, save with model.save('name.keras'))."
-        )
-    if not zipfile.is_zipfile(path):
-        raise ModelFileError(f"{name} is not a valid .keras archive (corrupt or not a Keras model file).")
-    with zipfile.ZipFile(path) as archive:
-        if "config.json" not in archive.namelist():
-            raise ModelFileError(f"{name} is a zip file but not a Keras model: it has no config.json.")
-    tensorflow()
-    import keras
-
-    try:
-        model = keras.saving.load_model(path, compile=False, safe_mode=True)
-    except Exception as error:  # noqa: BLE001 - Keras raises many types for bad files.
-        text = str(error)
-        if "Lambda" in text or "safe_mode" in text:
-            raise ModelFileError(
-                f"{name} contains a Lambda layer, which could run arbitrary code, so safe mode refuses it; "
-                "rebuild the model from standard layers."
-            ) from None
-        raise ModelFileError(
-            f"{name} could not be loaded as a Keras model (corrupt or incompatible): {text[:200]}"
-        ) from None
-    check_classifier(model, name)
-    return model
-
-
-def check_classifier(model, name: str = "the model") -> None:
-    """Checks that the model takes one 28x28 image and outputs ten classes.
-
-    Raises:
-        ModelFileError: It does not.
-    """
-    try:
-        input_shape = tuple(model.inputs[0].shape[1:])
-        output_shape = tuple(model.outputs[0].shape[1:])
-        several = len(model.inputs) != 1 or len(model.outputs) != 1
-    except (AttributeError, IndexError, TypeError, ValueError):
-        raise ModelFileError(f"{name} has no defined input and output; save a built model.") from None
-    if several or input_shape not in ACCEPTED_INPUT_SHAPES or output_shape != (NUM_CLASSES,):
-        raise ModelFileError(
-            f"{name} maps {input_shape} to {output_shape}; an MNIST classifier here must map a "
-            "28x28 (or 28x28x1, or 784) image to 10 classes."
-        )

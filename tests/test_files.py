@@ -4,12 +4,12 @@ import io
 import re
 import struct
 import tracemalloc
-import zipfile
 
 import pytest
 
 from mnist_core.errors import DataError, shorten
 from mnist_core.files import ZipLimits, format_size, open_zip, read_regular_file
+from tests.hostile_zips import declare_unpacked_size, zip_bytes
 
 LIMITS = ZipLimits(max_members=4, max_member_bytes=1000, max_total_bytes=1500, member_bytes={"big": 1200})
 
@@ -24,26 +24,6 @@ def _open(data: bytes, limits: ZipLimits = LIMITS):
     return open_zip(
         io.BytesIO(data), limits, error=DataError, label="a.zip", kind="a test archive", fix="redo"
     )
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-def _declare_size(data: bytes, name: str, size: int) -> bytes:
-    """The archive with `name`'s unpacked size in the central directory changed to `size`."""
-    patched = bytearray(data)
-    entry = patched.find(b"PK\x01\x02")
-    while entry >= 0:
-        name_length = struct.unpack_from("<H", patched, entry + 28)[0]
-        if patched[entry + 46 : entry + 46 + name_length] == name.encode():
-            struct.pack_into("<L", patched, entry + 24, size)
-        entry = patched.find(b"PK\x01\x02", entry + 4)
-    return bytes(patched)
 
 
 @pytest.mark.parametrize(
@@ -112,7 +92,7 @@ def test_read_regular_file_bounded_even_when_size_is_not_reported():
 
 
 def test_open_zip_accepts_archive_within_limits():
-    with _open(_zip({"a.txt": b"a" * 500, "big": b"b" * 900})) as archive:
+    with _open(zip_bytes({"a.txt": b"a" * 500, "big": b"b" * 900})) as archive:
         assert archive.namelist() == ["a.txt", "big"]
 
 
@@ -120,15 +100,15 @@ def test_open_zip_accepts_archive_within_limits():
     ("data", "message"),
     [
         (b"not a zip", "a.zip is not a zip archive, as a test archive is; redo."),
-        (_zip({f"m{i}": b"" for i in range(5)}), "declares 5 members in a"),
-        (_zip({"../evil": b"x"}), "a member named '../evil', a path outside the archive"),
-        (_zip({"/etc/evil": b"x"}), "a member named '/etc/evil'"),
-        (_zip({"C:/evil": b"x"}), "a member named 'C:/evil'"),
-        (_zip({"a/..\\..\\evil": b"x"}), "a path outside the archive"),
-        (_declare_size(_zip({"a.txt": b"a"}), "a.txt", 1 << 30), "holds 'a.txt' of 1.0 GB once unpacked"),
-        (_declare_size(_zip({"big": b"a"}), "big", 1201), "holds 'big' of 1.2 KB once unpacked"),
+        (zip_bytes({f"m{i}": b"" for i in range(5)}), "declares 5 members in a"),
+        (zip_bytes({"../evil": b"x"}), "a member named '../evil', a path outside the archive"),
+        (zip_bytes({"/etc/evil": b"x"}), "a member named '/etc/evil'"),
+        (zip_bytes({"C:/evil": b"x"}), "a member named 'C:/evil'"),
+        (zip_bytes({"a/..\\..\\evil": b"x"}), "a path outside the archive"),
+        (declare_unpacked_size(zip_bytes({"a.txt": b"a"}), "a.txt", 1 << 30), "holds 'a.txt' of 1.0 GB"),
+        (declare_unpacked_size(zip_bytes({"big": b"a"}), "big", 1201), "holds 'big' of 1.2 KB once unpacked"),
         (
-            _zip({"a": b"a" * 800, "b": b"b" * 800}),
+            zip_bytes({"a": b"a" * 800, "b": b"b" * 800}),
             "a.zip unpacks to 1.6 KB; a test archive unpacks to",
         ),
     ],

@@ -2,7 +2,10 @@
 
 import io
 import json
+import os
 import re
+import tempfile
+import tracemalloc
 import zipfile
 from datetime import datetime
 
@@ -20,6 +23,8 @@ from mnist_core.persistence import (
 )
 from mnist_core.predict import predict_probabilities
 from mnist_core.runtime import tensorflow
+from mnist_core.safe_loading import MAX_MODEL_FILE_BYTES, MAX_WEIGHTS_BYTES
+from tests.hostile_zips import declare_unpacked_size, with_members, zip_bytes
 
 
 def _keras():
@@ -196,5 +201,245 @@ def test_check_classifier_refuses_two_inputs():
     outputs = keras.layers.Dense(10)(keras.layers.Flatten()(keras.layers.Add()([first, second])))
     model = keras.Model([first, second], outputs)
 
-    with pytest.raises(ModelFileError, match="the model maps"):
+    with pytest.raises(
+        ModelFileError, match="the model takes 2 inputs; an MNIST classifier here takes exactly one"
+    ):
         check_classifier(model)
+
+
+@pytest.fixture(scope="module")
+def small_keras(tmp_path_factory) -> bytes:
+    """The bytes of a small valid .keras classifier (a 28x28 -> 10 dense layer)."""
+    path = tmp_path_factory.mktemp("small") / "small.keras"
+    _dense_model((28, 28)).save(path)
+    return path.read_bytes()
+
+
+def _keras_never_opens(monkeypatch):
+    keras = _keras()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("keras.saving.load_model was called on a file that should be refused before it")
+
+    monkeypatch.setattr(keras.saving, "load_model", refuse)
+
+
+MIB = 1 << 20
+
+
+def _declare_sizes(data: bytes, sizes: dict[str, int]) -> bytes:
+    for name, size in sizes.items():
+        data = declare_unpacked_size(data, name, size)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("hostile", "message"),
+    [
+        (
+            lambda data: declare_unpacked_size(data, "config.json", 1 << 30),
+            r"holds 'config\.json' of 1\.0 GB once unpacked .*at most 1\.0 MB, so the file is refused as a "
+            r"possible decompression bomb",
+        ),
+        (
+            lambda data: declare_unpacked_size(data, "model.weights.h5", MAX_WEIGHTS_BYTES + 1),
+            r"holds 'model\.weights\.h5' of 128\.0 MB once unpacked",
+        ),
+        (
+            lambda data: declare_unpacked_size(
+                with_members(data, {f"assets/{i}.bin": b"" for i in range(3)}), "assets/0.bin", 240 * MIB
+            ),
+            r"holds 'assets/0\.bin' of 240\.0 MB once unpacked",
+        ),
+        (
+            lambda data: with_members(data, {f"assets/{i}.bin": b"" for i in range(20)}),
+            r"declares 23 members in a .*; a \.keras model of this app has at most 16",
+        ),
+        (
+            lambda data: _declare_sizes(
+                with_members(data, {f"assets/{i}": b"" for i in range(5)}),
+                {"model.weights.h5": MAX_WEIGHTS_BYTES, **{f"assets/{i}": MIB for i in range(5)}},
+            ),
+            r"unpacks to 133\.0 MB; a \.keras model of this app unpacks to at most 132\.0 MB",
+        ),
+        (lambda data: with_members(data, {"../../evil.txt": b"x"}), r"a member named '\.\./\.\./evil\.txt'"),
+        (lambda data: with_members(data, {"/etc/cron.d/evil": b"x"}), r"a member named '/etc/cron\.d/evil'"),
+    ],
+    ids=["config bomb", "weights", "assets bomb", "members", "total", "dotdot", "absolute"],
+)
+def test_load_model_hostile_archive_refused_before_keras_opens_it(
+    small_keras, tmp_path, monkeypatch, hostile, message
+):
+    data = hostile(small_keras)
+    path = tmp_path / "hostile.keras"
+    path.write_bytes(data)
+    _keras_never_opens(monkeypatch)
+    written = []
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", lambda *a, **k: written.append(1) or 1 / 0)
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelFileError, match=message) as error:
+            load_model(path)
+        with pytest.raises(ModelFileError, match=message):
+            load_model_bytes(data, "hostile.keras")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert peak < 10 * MIB and written == []
+    assert len(data) < 100_000
+    assert str(error.value).startswith("hostile.keras ") and "save the model again" in str(error.value)
+
+
+def test_load_model_real_deflate_bomb_refused_unread(small_keras, tmp_path, monkeypatch):
+    # 200 MB of spaces deflate to about 200 KB: a real bomb, not just a forged directory.
+    config = json.dumps({"padding": " " * (200 * MIB)}).encode()
+    data = zip_bytes(
+        {"config.json": config, "metadata.json": b"{}", "model.weights.h5": b""}, zipfile.ZIP_DEFLATED
+    )
+    del config
+    _keras_never_opens(monkeypatch)
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(
+            ModelFileError, match=r"'config\.json' of 200\.0 MB once unpacked \(19\d\.\d KB packed\)"
+        ):
+            load_model_bytes(data, "bomb.keras")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 * MIB
+
+
+def test_load_model_file_over_size_limit_refused_unread(tmp_path):
+    path = tmp_path / "huge.keras"
+    with open(path, "wb") as handle:
+        handle.truncate(3 << 30)
+
+    with pytest.raises(
+        ModelFileError, match=r"huge\.keras is 3\.0 GB; the limit is 132\.0 MB; save the model"
+    ):
+        load_model(path)
+    with pytest.raises(ModelFileError, match=r"big\.keras is 132\.0 MB; the limit is 132\.0 MB"):
+        load_model_bytes(bytes(MAX_MODEL_FILE_BYTES + 1), "big.keras")
+
+
+def test_load_model_directory_fifo_and_device_named_for_what_they_are(tmp_path):
+    folder = tmp_path / "folder.keras"
+    folder.mkdir()
+    fifo = tmp_path / "pipe.keras"
+    os.mkfifo(fifo)
+
+    with pytest.raises(ModelFileError, match=r"folder\.keras is a directory, not a file; give the path of a"):
+        load_model(folder)
+    with pytest.raises(ModelFileError, match=r"pipe\.keras is a named pipe \(FIFO\), not a regular file"):
+        load_model(fifo)
+    with pytest.raises(ModelFileError, match=r"/dev/null is a device, not a regular file"):
+        load_model("/dev/null")
+
+
+def _with_config(data: bytes, change) -> bytes:
+    """The .keras bytes with `change(config)` applied to its config.json."""
+    config = json.loads(zipfile.ZipFile(io.BytesIO(data)).read("config.json"))
+    change(config)
+    return with_members(data, {"config.json": json.dumps(config).encode()})
+
+
+def _insert_layer(layer: dict):
+    return lambda config: config["config"]["layers"].insert(1, {"registered_name": None, **layer})
+
+
+@pytest.mark.parametrize(
+    ("layer", "message"),
+    [
+        (
+            {
+                "module": "keras.layers",
+                "class_name": "StringLookup",
+                "config": {"name": "s", "vocabulary": "/etc/passwd"},
+            },
+            r"contains a lookup layer whose vocabulary is a file outside the archive \('/etc/passwd'\), "
+            r"so safe mode refuses it",
+        ),
+        (
+            {
+                "module": "keras.layers",
+                "class_name": "TFSMLayer",
+                "config": {"name": "t", "filepath": "/tmp"},
+            },
+            r"contains a TFSMLayer, which loads an outside TensorFlow SavedModel and could run any code, "
+            r"so safe mode refuses it",
+        ),
+        (
+            {"module": "os", "class_name": "system", "config": {"name": "x"}},
+            r"could not be loaded as a Keras model: it uses the class 'system' from module 'os', "
+            r"which is not part of Keras, so it is refused",
+        ),
+    ],
+    ids=["string lookup file", "tfsm layer", "os.system"],
+)
+def test_load_model_refusal_names_what_was_refused(small_keras, layer, message):
+    data = _with_config(small_keras, _insert_layer(layer))
+
+    with pytest.raises(ModelFileError, match=message) as error:
+        load_model_bytes(data, "their.keras")
+    assert "Lambda" not in str(error.value) and "config=" not in str(error.value)
+    assert len(str(error.value)) < 300
+
+
+def test_load_model_deeply_nested_config_refused_in_one_sentence(small_keras):
+    data = with_members(small_keras, {"config.json": b"[" * 100_000 + b"]" * 100_000})
+
+    with pytest.raises(ModelFileError, match=r"could not be loaded as a Keras model .*recursion") as error:
+        load_model_bytes(data, "deep.keras")
+    assert len(str(error.value)) < 300
+
+
+def test_check_classifier_several_outputs_and_wrong_shape_told_apart():
+    keras = _keras()
+    image = keras.Input((28, 28))
+    flat = keras.layers.Flatten()(image)
+    two_outputs = keras.Model(image, [keras.layers.Dense(10)(flat), keras.layers.Dense(10)(flat)])
+
+    with pytest.raises(
+        ModelFileError, match="the model has 2 outputs; an MNIST classifier here has exactly one"
+    ):
+        check_classifier(two_outputs)
+    with pytest.raises(ModelFileError, match=r"the model maps \(28, 28\) to \(5,\); an MNIST classifier"):
+        check_classifier(_dense_model((28, 28), outputs=5))
+
+
+def test_load_model_integer_input_refused(model_dir):
+    keras = _keras()
+    path = model_dir / "ints.keras"
+    keras.Sequential(
+        [keras.Input((28, 28), dtype="int32"), keras.layers.Flatten(), keras.layers.Dense(10)]
+    ).save(path)
+
+    with pytest.raises(ModelFileError, match=r"ints\.keras takes int32 input, which would turn pixels in"):
+        load_model(path)
+
+
+def test_load_model_nan_weights_refused(model_dir):
+    model = _dense_model((28, 28))
+    model.set_weights([np.full(weight.shape, np.nan, np.float32) for weight in model.get_weights()])
+    path = model_dir / "nan.keras"
+    model.save(path)
+
+    with pytest.raises(ModelFileError, match=r"nan\.keras outputs NaN or infinite values .* retrain it"):
+        load_model(path)
+    with pytest.raises(ModelFileError, match=r"upload\.keras outputs NaN"):
+        load_model_bytes(path.read_bytes(), "upload.keras")
+
+
+def test_load_model_logits_model_with_large_outputs_accepted(model_dir):
+    model = _dense_model((784,))
+    model.set_weights([np.full(weight.shape, 3.0, np.float32) for weight in model.get_weights()])
+    path = model_dir / "logits.keras"
+    model.save(path)
+
+    loaded = load_model(path)
+
+    assert np.isfinite(predict_probabilities(loaded.model, np.ones((1, 28, 28), np.float32))).all()
