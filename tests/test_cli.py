@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from mnist_core.cli import build_parser, main
+from mnist_core.persistence import sidecar_path
 from mnist_core.presets import PRESETS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -94,8 +95,8 @@ def test_train_prints_json_and_writes_model(trained_by_cli):
     assert 0.0 <= result["test_accuracy"] <= 1.0
     assert result["epochs_run"] == 1 and result["stop_reason"] == "completed"
     assert result["params"] == 784 * 16 + 16 + 16 * 10 + 10
-    assert out.is_file() and out.with_suffix(".json").is_file()
-    sidecar = json.loads(out.with_suffix(".json").read_text())
+    assert out.is_file() and sidecar_path(out).is_file()
+    sidecar = json.loads(sidecar_path(out).read_text())
     assert sidecar["config"]["model"]["hidden_units"] == [16]
     assert sidecar["config"]["train_size"] == 300 and sidecar["test_accuracy"] == result["test_accuracy"]
     assert "epoch 1/1: loss" in stderr and "val_accuracy" in stderr

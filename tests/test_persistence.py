@@ -15,6 +15,7 @@ import pytest
 from mnist_core.errors import ModelFileError
 from mnist_core.persistence import (
     check_classifier,
+    check_model_destination,
     load_model,
     load_model_bytes,
     model_to_bytes,
@@ -443,3 +444,161 @@ def test_load_model_logits_model_with_large_outputs_accepted(model_dir):
     loaded = load_model(path)
 
     assert np.isfinite(predict_probabilities(loaded.model, np.ones((1, 28, 28), np.float32))).all()
+
+
+def test_save_model_sidecar_beside_unrelated_json_leaves_it_alone(trained, tmp_path):
+    package_json = tmp_path / "package.json"
+    package_json.write_text('{"name": "my-web-app", "version": "1.0.0"}\n')
+
+    path = save_model(trained.model, tmp_path / "package.keras")
+
+    assert package_json.read_text() == '{"name": "my-web-app", "version": "1.0.0"}\n'
+    assert sidecar_path(path) == tmp_path / "package.keras.json"
+    assert json.loads(sidecar_path(path).read_text())["format"] == "mnist-playground-model/1"
+    assert load_model(path).info["params"] == trained.model.count_params()
+
+
+def test_save_model_refuses_to_overwrite_json_that_is_not_our_sidecar(trained, tmp_path):
+    foreign = tmp_path / "m.keras.json"
+    foreign.write_text('{"name": "not ours"}')
+
+    with pytest.raises(ModelFileError, match=r"m\.keras\.json exists and is not a model sidecar of this app"):
+        save_model(trained.model, tmp_path / "m.keras")
+    assert foreign.read_text() == '{"name": "not ours"}' and not (tmp_path / "m.keras").exists()
+
+
+def test_save_model_overwrites_its_own_sidecar(trained, tmp_path):
+    first = save_model(trained.model, tmp_path / "m.keras", test_accuracy=0.5)
+    save_model(trained.model, first, test_accuracy=0.75)
+
+    assert load_model(first).info["test_accuracy"] == 0.75
+
+
+def test_load_model_reads_legacy_sidecar_only_when_ours(trained, tmp_path):
+    path = save_model(trained.model, tmp_path / "old.keras", test_accuracy=0.5)
+    sidecar_path(path).rename(tmp_path / "old.json")
+
+    assert load_model(path).info["test_accuracy"] == 0.5
+    (tmp_path / "old.json").write_text('{"test_accuracy": 0.9}')
+    assert load_model(path).info == {}
+
+
+def test_check_model_destination_accepts_new_and_existing_paths(trained, tmp_path):
+    assert check_model_destination(tmp_path / "a" / "b" / "m.keras") == tmp_path / "a" / "b" / "m.keras"
+    assert not (tmp_path / "a").exists()
+    existing = save_model(trained.model, tmp_path / "m.keras")
+    assert check_model_destination(str(existing)) == existing
+
+
+def _fifo(path):
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda tmp: tmp / "model.h5", r"model\.h5: model files must end in \.keras"),
+        (lambda tmp: (tmp / "dir.keras").mkdir() or tmp / "dir.keras", r"dir\.keras: it is a directory"),
+        (
+            lambda tmp: _fifo(tmp / "pipe.keras"),
+            r"pipe\.keras: it is a named pipe \(FIFO\), not a regular file",
+        ),
+        (
+            lambda tmp: (tmp / "m.keras.json").mkdir() or tmp / "m.keras",
+            r"m\.keras: its sidecar m\.keras\.json is a directory",
+        ),
+        (
+            lambda tmp: (tmp / "notes.txt").write_text("x") and tmp / "notes.txt" / "sub" / "m.keras",
+            r"notes\.txt is a file, not a folder, so the folder cannot be created",
+        ),
+        (
+            lambda tmp: (tmp / "m.keras.json").write_text("[1, 2]") and tmp / "m.keras",
+            r"m\.keras\.json exists and is not a model sidecar of this app, so it would be overwritten",
+        ),
+    ],
+    ids=["suffix", "directory", "fifo", "sidecar directory", "parent is a file", "foreign sidecar"],
+)
+def test_check_model_destination_refuses_before_training(tmp_path, make, message):
+    with pytest.raises(ModelFileError, match=message) as error:
+        check_model_destination(make(tmp_path))
+    assert str(error.value).startswith("cannot save to ") and str(error.value).endswith(".")
+
+
+def test_check_model_destination_refuses_unwritable_folder(tmp_path, monkeypatch):
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+
+    with pytest.raises(
+        ModelFileError, match=r"is not writable \(Permission denied\); choose a folder you can"
+    ):
+        check_model_destination(tmp_path / "new" / "m.keras")
+
+
+@pytest.mark.parametrize(
+    ("content", "warning"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "is unreadable (not valid JSON, or nested too deep)"),
+        (b"[1, 2, 3]", "holds a JSON array, not an object"),
+        (b'"just a string"', "holds a JSON string, not an object"),
+        (b"\xff\xfe\x00garbage", "is unreadable"),
+        (b'{"format": "something-else/2"}', "is not a sidecar of this app"),
+    ],
+    ids=["deep", "list", "string", "binary", "foreign format"],
+)
+def test_load_model_bad_sidecar_becomes_warning(trained, model_dir, content, warning):
+    path = save_model(trained.model, model_dir / "run.keras")
+    sidecar_path(path).write_bytes(content)
+
+    loaded = load_model(path)
+
+    assert set(loaded.info) == {"warning"}
+    assert loaded.info["warning"].startswith("sidecar run.keras.json ") and warning in loaded.info["warning"]
+
+
+def test_load_model_huge_or_odd_sidecar_not_read(trained, model_dir):
+    path = save_model(trained.model, model_dir / "run.keras")
+    with open(sidecar_path(path), "wb") as handle:
+        handle.truncate(1 << 30)
+
+    tracemalloc.start()
+    try:
+        info = load_model(path).info
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert info == {
+        "warning": "sidecar run.keras.json is 1.0 GB; the limit is 1.0 MB; showing the model without it."
+    }
+    assert peak < 50 * MIB
+    sidecar_path(path).unlink()
+    sidecar_path(path).mkdir()
+    assert "is a directory, not a file" in load_model(path).info["warning"]
+
+
+def test_load_model_sidecar_fields_of_wrong_type_dropped_with_warning(trained, model_dir):
+    path = save_model(trained.model, model_dir / "run.keras", config=trained.config, test_accuracy=0.5)
+    info = json.loads(sidecar_path(path).read_text())
+    info.update(test_accuracy="high", params=-3, config=["not", "a", "dict"], data_source={"a": 1})
+    sidecar_path(path).write_text(json.dumps(info))
+
+    loaded = load_model(path)
+
+    for key in ("test_accuracy", "params", "config", "data_source"):
+        assert key not in loaded.info and f"{key} " in loaded.info["warning"]
+    assert loaded.info["warning"].endswith("; those fields are ignored.")
+    assert loaded.info["kind"] == "mlp"
+
+
+@pytest.mark.parametrize("accuracy", ["NaN", "Infinity", "1.5", "-0.1", "true"])
+def test_load_model_sidecar_accuracy_must_be_finite_in_unit_interval(trained, model_dir, accuracy):
+    path = save_model(trained.model, model_dir / "run.keras", test_accuracy=0.5)
+    text = sidecar_path(path).read_text().replace('"test_accuracy": 0.5', f'"test_accuracy": {accuracy}')
+    sidecar_path(path).write_text(text)
+
+    info = load_model(path).info
+
+    assert "test_accuracy" not in info and "test_accuracy" in info["warning"]

@@ -19,7 +19,7 @@ from mnist_core.settings import load_settings
 def shipped_dir(trained, model_dir):
     """A models folder holding the tiny trained model as both default models."""
     save_model(trained.model, model_dir / "cnn.keras", config=trained.config, test_accuracy=0.9)
-    for name in ("cnn.keras", "cnn.json"):
+    for name in ("cnn.keras", "cnn.keras.json"):
         shutil.copy(model_dir / name, model_dir / name.replace("cnn", "mlp"))
     return model_dir
 
