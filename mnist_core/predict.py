@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mnist_core.config import IMAGE_SIZE, NUM_CLASSES
+from mnist_core.errors import PredictionError
 from mnist_core.runtime import tensorflow
 
 # The traced function is stored on the model itself: a dict keyed by model
@@ -47,10 +48,23 @@ def predict(model, images: np.ndarray) -> Prediction | list[Prediction]:
 
     Returns:
         A Prediction for one image, a list for a batch.
+
+    Raises:
+        PredictionError: The model's output for an image is NaN or infinite,
+            so there is no digit to report (never a NaN confidence).
     """
     batch = np.asarray(images)
     single = batch.ndim == 2
     probabilities = predict_probabilities(model, batch[np.newaxis] if single else batch)
+    broken = np.flatnonzero(~np.isfinite(probabilities).all(axis=1))
+    if broken.size:
+        which = "this image"
+        if not single:
+            which = f"{broken.size} of {len(probabilities)} images (the first at index {broken[0]})"
+        raise PredictionError(
+            f"The model's output for {which} is NaN or infinite, not probabilities, so it has no answer; "
+            "its weights are probably broken, so retrain it or choose another model."
+        )
     results = [
         Prediction(int(row.argmax()), float(row.max()), tuple(float(p) for p in row)) for row in probabilities
     ]
