@@ -89,8 +89,8 @@ def read_image(source: str | os.PathLike | bytes, name: str | None = None) -> np
         raise
     except UnidentifiedImageError:
         raise ImageFileError(
-            f"{label} is not a {FORMAT_NAMES} image (its content is none of these, whatever its name "
-            "says); save the picture in one of these formats."
+            f"{label} is not an image in a format this app reads ({FORMAT_NAMES}), whatever its name "
+            "says; save the picture in one of these formats."
         ) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageFileError(

@@ -188,3 +188,23 @@ def test_usage_error_exits_2_without_traceback():
 
     assert completed.returncode == 2
     assert "Traceback" not in completed.stderr and "invalid choice: 'rnn'" in completed.stderr
+
+
+def test_predict_batch_answers_every_file_after_a_hostile_one(trained_by_cli, digit_canvas, tmp_path, capsys):
+    good = tmp_path / "good.png"
+    Image.fromarray(digit_canvas[0]).save(good)
+    gif = io.BytesIO()
+    Image.new("L", (40, 40)).save(gif, format="GIF")
+    corrupt = tmp_path / "corrupt.gif"
+    corrupt.write_bytes(gif.getvalue()[:-1] + b",")  # The trailer replaced: struct.error inside Pillow.
+    folder = tmp_path / "folder.png"
+    folder.mkdir()
+    files = [corrupt, folder, good]
+
+    code = main(["predict", "--model", str(trained_by_cli[0]), *map(str, files)])
+
+    lines = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert code == 1 and [line["file"] for line in lines] == list(map(str, files))
+    assert lines[0]["digit"] is None and "damaged or truncated" in lines[0]["error"]
+    assert lines[1]["digit"] is None and "is a directory, not a file" in lines[1]["error"]
+    assert lines[2]["digit"] in range(10)
