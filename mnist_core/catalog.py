@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
-from numbers import Real
 
 from mnist_core.config import TrainingConfig, config_from_dict
 from mnist_core.models import describe_model
 from mnist_core.persistence import LoadedModel
+from mnist_core.sidecars import accuracy_or_none
 from mnist_core.training import JobProgress, TrainingResult
 
 ORIGINS = ("default", "trained", "uploaded")
@@ -65,15 +64,13 @@ def entry_from_loaded(loaded: LoadedModel, name: str, origin: str) -> ModelEntry
         description = describe_model(config.model)
     else:
         description = f"{len(loaded.model.layers)} layers · {loaded.model.count_params():,} parameters"
-    accuracy = info.get("test_accuracy")
-    usable = isinstance(accuracy, Real) and not isinstance(accuracy, bool) and math.isfinite(accuracy)
     return ModelEntry(
         name=name,
         model=loaded.model,
         origin=origin,
         description=description,
         config=config,
-        test_accuracy=float(accuracy) if usable and 0.0 <= accuracy <= 1.0 else None,
+        test_accuracy=accuracy_or_none(info.get("test_accuracy")),
     )
 
 

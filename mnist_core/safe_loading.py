@@ -166,11 +166,12 @@ def load_keras_file(path: Path, name: str):
 
 def _refusal(error: BaseException, name: str) -> str:
     """One sentence saying why Keras refused a file, from the most informative message it gave."""
-    chain = []
-    while error is not None and error not in chain and len(chain) < 10:
-        chain.append(error)
-        error = error.__cause__ or error.__context__
-    text = " ".join(str(link) for link in chain)
+    chain: list[BaseException] = []
+    link: BaseException | None = error
+    while link is not None and link not in chain and len(chain) < 10:
+        chain.append(link)
+        link = link.__cause__ or link.__context__
+    text = " ".join(str(each) for each in chain)
     unknown = re.search(r"Could not locate (class|function) '([^']*)'", text)
     if unknown:
         module = re.search(r"Full object config: \{[^{}]*?'module': '([^']*)'", text)

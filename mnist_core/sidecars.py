@@ -100,9 +100,16 @@ def _is_count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
+def accuracy_or_none(value: object) -> float | None:
+    """`value` as an accuracy if it is a finite number from 0 to 1 (not a bool), else None."""
+    if not isinstance(value, Real) or isinstance(value, bool):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) and 0.0 <= number <= 1.0 else None
+
+
 def _is_accuracy(value: object) -> bool:
-    number = isinstance(value, Real) and not isinstance(value, bool)
-    return number and math.isfinite(value) and 0.0 <= value <= 1.0
+    return accuracy_or_none(value) is not None
 
 
 def _is_config(value: object) -> bool:
