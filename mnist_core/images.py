@@ -114,6 +114,6 @@ def _check_dimensions(image: Image.Image, label: str) -> None:
         )
     if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
         raise ImageFileError(
-            f"{label} is {width}x{height} pixels, too thin to hold a digit; choose a picture at most "
-            f"{MAX_ASPECT_RATIO} times longer than it is wide, cropped around the digit."
+            f"{label} is {width}x{height} pixels, too thin to hold a digit; choose a picture cropped "
+            f"around the digit, its long side at most {MAX_ASPECT_RATIO} times its short side."
         )

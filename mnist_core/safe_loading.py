@@ -195,6 +195,6 @@ def _refusal(error: BaseException, name: str) -> str:
 
 
 def _first_line(error: BaseException) -> str:
-    """The informative start of an exception's message, without the configs Keras appends."""
-    text = re.split(r"\n|Full object config:|config=|Exception encountered:", str(error))[0]
+    """The first sentence of an exception's message, without the advice and configs Keras appends."""
+    text = re.split(r"\n|Full object config:|config=|Exception encountered:|\.\s+(?=[A-Z])", str(error))[0]
     return shorten(text.strip().rstrip(".") or type(error).__name__, 160)
