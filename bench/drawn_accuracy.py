@@ -31,7 +31,7 @@ from PIL import Image
 from bench.drawn_digits import RESULTS_DIR, STYLES, DrawnSet, cached_drawn_set, save_contact_sheet
 from mnist_core.errors import DataError, ModelFileError
 from mnist_core.persistence import load_model
-from mnist_core.predict import predict, predict_probabilities
+from mnist_core.predict import predict_one, predict_probabilities
 from mnist_core.preprocess import canvas_to_mnist
 
 DEFAULT_MODELS = ("models/cnn.keras", "models/mlp.keras")
@@ -67,7 +67,7 @@ def score_model(
         (figures, predicted digit per drawing (-1 for no ink), confidence per drawing).
     """
     labels = drawn.labels.astype(int)
-    predict(model, np.zeros((28, 28), np.float32))  # Trace the serving function before timing.
+    predict_one(model, np.zeros((28, 28), np.float32))  # Trace the serving function before timing.
     predicted = np.full(len(labels), -1)
     confidence = np.zeros(len(labels))
     seconds = preprocess_seconds.copy()
@@ -75,7 +75,7 @@ def score_model(
         if image is None:
             continue
         start = time.perf_counter()
-        answer = predict(model, image)
+        answer = predict_one(model, image)
         seconds[index] += time.perf_counter() - start
         predicted[index], confidence[index] = answer.digit, answer.confidence
     resized_predicted = predict_probabilities(model, resized).argmax(axis=1)

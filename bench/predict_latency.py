@@ -19,7 +19,7 @@ from PIL import Image
 
 from mnist_core.data import load_mnist
 from mnist_core.persistence import load_model
-from mnist_core.predict import predict
+from mnist_core.predict import predict_one
 from mnist_core.preprocess import canvas_to_mnist
 from mnist_core.runtime import device_description, tensorflow
 
@@ -64,7 +64,7 @@ def main() -> None:
     print(f"device: {device_description()}; model {args.model}; {len(images)} canvases of 280x280 RGBA")
 
     def ours(canvas):
-        return predict(model, canvas_to_mnist(canvas))
+        return predict_one(model, canvas_to_mnist(canvas))
 
     def keras_predict(canvas):
         return model.predict(canvas_to_mnist(canvas)[np.newaxis], verbose=0)

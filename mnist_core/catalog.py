@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mnist_core.config import TrainingConfig, config_from_dict
-from mnist_core.errors import ConfigError
 from mnist_core.persistence import LoadedModel
 from mnist_core.progress import JobProgress
+from mnist_core.sidecars import accuracy_or_none
 from mnist_core.sizing import describe_model
 from mnist_core.training import TrainingResult
 
@@ -53,13 +53,13 @@ def entry_from_result(result: TrainingResult, name: str) -> ModelEntry:
 
 
 def entry_from_loaded(loaded: LoadedModel, name: str, origin: str) -> ModelEntry:
-    """A catalog entry for a model read from a file (shipped or uploaded)."""
-    config = None
-    if loaded.info.get("config"):
-        try:
-            config = config_from_dict(loaded.info["config"])
-        except ConfigError:
-            config = None
+    """A catalog entry for a model read from a file (shipped or uploaded).
+
+    Whatever the info holds (`load_model` checks sidecars, but a LoadedModel
+    can be made by hand), a config or accuracy that cannot be used is ignored.
+    """
+    info = loaded.info if isinstance(loaded.info, dict) else {}
+    config = _config_or_none(info.get("config"))
     if config is not None:
         description = describe_model(config.model)
     else:
@@ -70,8 +70,17 @@ def entry_from_loaded(loaded: LoadedModel, name: str, origin: str) -> ModelEntry
         origin=origin,
         description=description,
         config=config,
-        test_accuracy=loaded.info.get("test_accuracy"),
+        test_accuracy=accuracy_or_none(info.get("test_accuracy")),
     )
+
+
+def _config_or_none(data: object) -> TrainingConfig | None:
+    if not isinstance(data, dict) or not data:
+        return None
+    try:
+        return config_from_dict(data)
+    except Exception:  # noqa: BLE001 - a hand-edited config can make config_from_dict raise anything.
+        return None
 
 
 def unique_name(base: str, taken: list[str] | set[str]) -> str:

@@ -9,16 +9,25 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import importlib.util
+import math
 import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
-from mnist_core.errors import DataError
+from mnist_core.errors import DataError, shorten
+from mnist_core.files import ZipLimits, format_size, open_regular_file, open_zip
 
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+# Full MNIST is 55 MB as uint8 (keras's compressed mnist.npz is 11 MB) and
+# 440 MB even saved as int64. More than this, on disk, unpacked or declared by
+# the arrays' .npy headers, is refused before any array is allocated.
+MAX_NPZ_BYTES = 512 << 20
+NPZ_LIMITS = ZipLimits(max_members=16, max_member_bytes=MAX_NPZ_BYTES, max_total_bytes=MAX_NPZ_BYTES)
+NPZ_FIX = "point MNIST_NPZ or --data at a keras-layout mnist.npz"
 FALLBACK_TEST_SIZE = 1000
 DEFAULT_VALIDATION_FRACTION = 0.1
 
@@ -95,38 +104,105 @@ def load_mnist(path: str | os.PathLike | None = None, *, strict: bool = True) ->
 def load_npz(path: str | os.PathLike) -> MnistData:
     """Loads and checks a keras-layout `mnist.npz`.
 
+    The archive's directory and each array's .npy header (shape, dtype, size)
+    are checked before anything is decompressed or allocated, so a forged or
+    huge file costs no memory.
+
     Raises:
-        DataError: Missing file, not an npz, missing keys, wrong shapes or types.
+        DataError: Missing or not a regular file, not an npz, over 512 MB,
+            missing keys, wrong shapes or types. No other exception escapes.
     """
     file = Path(path).expanduser()
-    if not file.is_file():
-        raise DataError(
-            f"MNIST file {file} does not exist; point MNIST_NPZ or --data at a keras-layout mnist.npz."
-        )
-    try:
-        loaded = np.load(file, allow_pickle=False)
-        if not isinstance(loaded, np.lib.npyio.NpzFile):
-            # A plain .npy file loads as one bare array, which has no named arrays to read.
-            raise DataError(
-                f"MNIST file {file} holds a single array (.npy), not an .npz archive of "
-                f"{', '.join(NPZ_KEYS)}; point MNIST_NPZ or --data at a keras-layout mnist.npz."
-            )
-        with loaded as npz:
-            missing = [key for key in NPZ_KEYS if key not in npz.files]
-            if missing:
-                raise DataError(
-                    f"MNIST file {file} lacks {', '.join(missing)}; a keras-layout mnist.npz holds "
-                    f"{', '.join(NPZ_KEYS)}."
-                )
-            arrays = [npz[key] for key in NPZ_KEYS]
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
-        raise DataError(
-            f"MNIST file {file} is not a readable .npz archive ({error}); re-download it."
-        ) from None
-    data = _make_data(*arrays, source=f"MNIST from {file}.", name=str(file))
+    label = f"MNIST file {shorten(file)}"
+    opened = open_regular_file(file, max_bytes=MAX_NPZ_BYTES, error=DataError, label=label, fix=NPZ_FIX)
+    with opened as handle:
+        try:
+            arrays = _read_npz(handle, label)
+        except DataError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a damaged archive makes zipfile or numpy raise almost anything.
+            reason = shorten(str(error) or type(error).__name__)
+            raise DataError(f"{label} is not a readable .npz archive ({reason}); re-download it.") from None
+    data = _make_data(*arrays, source=f"MNIST from {file}.", name=label)
     if data.is_full:
         return dataclasses.replace(data, source=f"Full MNIST from {file}.")
     return data
+
+
+def _read_npz(handle: BinaryIO, label: str) -> list[np.ndarray]:
+    if handle.read(6) == b"\x93NUMPY":
+        # A plain .npy file holds one bare array, which has no named arrays to read.
+        raise DataError(
+            f"{label} holds a single array (.npy), not an .npz archive of {', '.join(NPZ_KEYS)}; {NPZ_FIX}."
+        )
+    if not zipfile.is_zipfile(handle):
+        raise DataError(f"{label} is not a readable .npz archive (it is not a zip file at all); {NPZ_FIX}.")
+    with open_zip(
+        handle, NPZ_LIMITS, error=DataError, label=label, kind="a keras-layout mnist.npz", fix=NPZ_FIX
+    ) as archive:
+        members = {name.removesuffix(".npy"): name for name in archive.namelist()}
+        missing = [key for key in NPZ_KEYS if key not in members]
+        if missing:
+            raise DataError(
+                f"{label} lacks {', '.join(missing)}; a keras-layout mnist.npz holds {', '.join(NPZ_KEYS)}."
+            )
+        sizes = {key: _check_npy_header(archive, members[key], key, label) for key in NPZ_KEYS}
+        declared = sum(size for size, _ in sizes.values())
+        if declared > MAX_NPZ_BYTES:
+            raise DataError(
+                f"{label}: its arrays declare {format_size(declared)} together; this app reads at most "
+                f"{format_size(MAX_NPZ_BYTES)} (full MNIST is 55 MB as uint8), so {NPZ_FIX}."
+            )
+        for key, (size, stored) in sizes.items():
+            if size > stored:
+                raise DataError(
+                    f"{label}: {key} declares {format_size(size)} of data but holds only "
+                    f"{format_size(stored)}; the file is truncated or forged, so re-download it."
+                )
+        arrays = []
+        for key in NPZ_KEYS:
+            with archive.open(members[key]) as member:
+                arrays.append(np.lib.format.read_array(member, allow_pickle=False))
+        return arrays
+
+
+def _check_npy_header(archive: zipfile.ZipFile, member_name: str, key: str, label: str) -> tuple[int, int]:
+    """Checks one array's .npy header against the MNIST layout.
+
+    Returns:
+        The bytes of data the header declares, and the bytes stored after it.
+    """
+    info = archive.getinfo(member_name)
+    with archive.open(info) as member:
+        version = np.lib.format.read_magic(member)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+        else:
+            raise DataError(
+                f"{label}: {key} is in .npy format version {version}; expected 1.0 or 2.0, as numpy.savez "
+                "writes, so save the arrays again with numpy.savez."
+            )
+        header_bytes = member.tell()
+    _check_layout(key, shape, dtype, label)
+    size = math.prod(shape) * dtype.itemsize
+    if size > MAX_NPZ_BYTES:
+        raise DataError(
+            f"{label}: {key} declares shape {shorten(shape)} of {dtype} ({format_size(size)}); this app "
+            f"reads at most {format_size(MAX_NPZ_BYTES)} (full MNIST is 55 MB as uint8), so {NPZ_FIX}."
+        )
+    return size, info.file_size - header_bytes
+
+
+def _check_layout(key: str, shape: tuple, dtype: np.dtype, name: str) -> None:
+    """Refuses an array whose shape or dtype cannot be MNIST images (N, 28, 28) or labels (N,)."""
+    expected = 3 if key.startswith("x") else 1
+    if len(shape) != expected or (expected == 3 and tuple(shape[1:]) != (28, 28)):
+        layout = "(N, 28, 28)" if expected == 3 else "(N,)"
+        raise DataError(f"{name}: {key} has shape {shorten(shape)}; expected {layout}.")
+    if dtype.hasobject or not np.issubdtype(dtype, np.integer):
+        raise DataError(f"{name}: {key} has dtype {shorten(dtype)}; expected uint8 pixels and labels.")
 
 
 def load_fallback(note: str = "") -> MnistData:
@@ -209,11 +285,7 @@ def _make_data(x_train, y_train, x_test, y_test, *, source: str, name: str = "MN
     arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
     for key, array in arrays.items():
         expected = 3 if key.startswith("x") else 1
-        if array.ndim != expected or (expected == 3 and array.shape[1:] != (28, 28)):
-            shape = "(N, 28, 28)" if expected == 3 else "(N,)"
-            raise DataError(f"{name}: {key} has shape {array.shape}; expected {shape}.")
-        if not np.issubdtype(array.dtype, np.integer):
-            raise DataError(f"{name}: {key} has dtype {array.dtype}; expected uint8 pixels and labels.")
+        _check_layout(key, array.shape, array.dtype, name)
         if array.size and (array.min() < 0 or array.max() > (255 if expected == 3 else 9)):
             raise DataError(f"{name}: {key} holds values outside {'0-255' if expected == 3 else '0-9'}.")
     for images, labels in (("x_train", "y_train"), ("x_test", "y_test")):

@@ -43,7 +43,7 @@ def config_from_query(params: Mapping[str, str]) -> tuple[TrainingConfig, str | 
         try:
             config = with_fields(config, {name: raw})
         except ConfigError as error:
-            notices.append(f"Ignored {shorten(name, 30)}={quoted(raw)}: {error}")
+            notices.append(f"Ignored {shorten(name, 30)}={quoted(raw, 40)}: {error}")
     return config, preset, notices
 
 

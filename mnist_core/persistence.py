@@ -1,28 +1,48 @@
 """Saving and loading models: native `.keras` files plus a small JSON sidecar.
 
-Loading always uses Keras safe mode, so a file with a Lambda layer (which
-could run arbitrary code) is refused, and checks that the model really maps a
-28x28 image to ten classes.
+Loading checks the file before Keras opens it and uses Keras safe mode (see
+`safe_loading`), so a decompression bomb or a file with a Lambda layer (which
+could run arbitrary code) is refused, and the model must really map a 28x28
+image to ten finite probabilities. Saving checks the destination first, and
+never overwrites a JSON file that is not one of this app's sidecars.
 """
 
 from __future__ import annotations
 
-import json
+import io
 import os
+import stat
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mnist_core.architectures import IMAGE_SIZE, NUM_CLASSES
 from mnist_core.config import TrainingConfig
-from mnist_core.errors import ModelFileError
+from mnist_core.errors import ModelFileError, shorten
+from mnist_core.files import check_size, open_regular_file
 from mnist_core.models import inference_copy
-from mnist_core.runtime import tensorflow
+from mnist_core.safe_loading import (
+    ACCEPTED_INPUT_SHAPES,
+    MAX_MODEL_FILE_BYTES,
+    RESAVE,
+    check_archive,
+    check_classifier,
+    load_keras_file,
+)
+from mnist_core.sidecars import SIDECAR_FORMAT, is_our_sidecar, read_sidecar, sidecar_path, write_sidecar
 
-ACCEPTED_INPUT_SHAPES = ((IMAGE_SIZE, IMAGE_SIZE), (IMAGE_SIZE, IMAGE_SIZE, 1), (IMAGE_SIZE * IMAGE_SIZE,))
+__all__ = [
+    "ACCEPTED_INPUT_SHAPES",
+    "LoadedModel",
+    "check_classifier",
+    "check_model_destination",
+    "load_model",
+    "load_model_bytes",
+    "model_to_bytes",
+    "save_model",
+    "sidecar_path",
+]
 
 
 @dataclass
@@ -34,11 +54,6 @@ class LoadedModel:
     path: Path | None = None
 
 
-def sidecar_path(path: str | os.PathLike) -> Path:
-    """`models/cnn.keras` -> `models/cnn.json`."""
-    return Path(path).with_suffix(".json")
-
-
 def save_model(
     model,
     path: str | os.PathLike,
@@ -48,18 +63,16 @@ def save_model(
     test_accuracy: float | None = None,
     extra: dict | None = None,
 ) -> Path:
-    """Writes `path` (.keras) and its JSON sidecar; returns the model path.
+    """Writes `path` (.keras) and its sidecar `path.json`; returns the model path.
 
     Raises:
-        ModelFileError: The path does not end in .keras.
+        ModelFileError: `path` cannot be written (see `check_model_destination`).
     """
-    path = Path(path)
-    if path.suffix != ".keras":
-        raise ModelFileError(f"cannot save to {path}: model files must end in .keras.")
+    path = check_model_destination(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_model_file(model, path)
     info = {
-        "format": "mnist-playground-model/1",
+        "format": SIDECAR_FORMAT,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "kind": config.model.kind if config else None,
         "config": config.to_dict() if config else None,
@@ -68,7 +81,52 @@ def save_model(
         "test_accuracy": test_accuracy,
         **(extra or {}),
     }
-    sidecar_path(path).write_text(json.dumps(info, indent=2) + "\n")
+    write_sidecar(path, info)
+    return path
+
+
+def check_model_destination(path: str | os.PathLike) -> Path:
+    """Checks that a model can be saved at `path`, before any training is spent on it.
+
+    Nothing is created: folders that do not exist yet only need a writable
+    folder above them.
+
+    Returns:
+        `path` as a Path.
+
+    Raises:
+        ModelFileError: `path` does not end in .keras, is a directory or
+            another non-file, lies under a file, or cannot be written; or its
+            sidecar `path.json` is a directory or a file that is not one of
+            this app's sidecars.
+    """
+    path = Path(path)
+    label = f"cannot save to {shorten(path)}"
+    if path.suffix != ".keras":
+        raise ModelFileError(f"{label}: model files must end in .keras.")
+    sidecar = sidecar_path(path)
+    for target, what in ((path, "it"), (sidecar, f"its sidecar {shorten(sidecar.name)}")):
+        kind = _kind_of(target, label)
+        if kind == "directory":
+            raise ModelFileError(f"{label}: {what} is a directory; choose a file name that is free.")
+        if kind not in ("", "file"):
+            raise ModelFileError(f"{label}: {what} is {kind}, not a regular file; choose another file name.")
+    if _kind_of(sidecar, label) == "file" and not is_our_sidecar(sidecar):
+        raise ModelFileError(
+            f"{label}: {shorten(sidecar)} exists and is not a model sidecar of this app, so it would be "
+            "overwritten; move it away or choose another name."
+        )
+    folder = path.parent
+    while _kind_of(folder, label) == "":
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    if _kind_of(folder, label) != "directory":
+        raise ModelFileError(
+            f"{label}: {shorten(folder)} is a file, not a folder, so the folder cannot be created; "
+            "choose another place."
+        )
+    _check_writable(path if _kind_of(path, label) == "file" else folder, label)
     return path
 
 
@@ -80,41 +138,43 @@ def write_model_file(model, path: Path) -> None:
 def load_model(path: str | os.PathLike) -> LoadedModel:
     """Loads a `.keras` MNIST classifier in safe mode, with its sidecar if any.
 
+    A sidecar that cannot be used becomes `info["warning"]`; it never stops
+    the model from loading.
+
     Raises:
-        ModelFileError: Missing, not a .keras archive, corrupt, containing a
-            Lambda layer, or not a 28x28 -> 10 classifier.
+        ModelFileError: Missing or not a regular file, not a .keras archive,
+            over the size limits, corrupt, refused by safe mode, or not a
+            28x28 -> 10 classifier with finite outputs.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(
-            f"model file {path} does not exist; train one with `python -m mnist_core train`."
-        )
-    model = _load_keras_file(path, path.name)
-    info = {}
-    sidecar = sidecar_path(path)
-    if sidecar.is_file():
-        try:
-            info = json.loads(sidecar.read_text())
-        except (OSError, json.JSONDecodeError):
-            info = {"warning": f"sidecar {sidecar.name} is unreadable; showing the model without it."}
-    return LoadedModel(model=model, info=info, path=path)
+    with open_regular_file(
+        path,
+        max_bytes=MAX_MODEL_FILE_BYTES,
+        error=ModelFileError,
+        label=f"model file {shorten(path)}",
+        fix="give the path of a .keras file, or train one with `python -m mnist_core train`",
+        too_big=RESAVE + " from a smaller model",
+    ) as handle:
+        check_archive(handle, path.name)
+    model = load_keras_file(path, shorten(path.name))
+    return LoadedModel(model=model, info=read_sidecar(path), path=path)
 
 
 def load_model_bytes(data: bytes, filename: str = "upload.keras") -> LoadedModel:
     """Loads an uploaded `.keras` file from memory, in safe mode.
 
+    Its size and zip directory are checked before anything is written to disk.
+
     Raises:
         ModelFileError: As for `load_model`.
     """
-    if not filename.lower().endswith(".keras"):
-        raise ModelFileError(
-            f"{filename} is not a .keras file; only the native Keras format is accepted "
-            "(in Keras, save with model.save('name.keras'))."
-        )
+    name = shorten(filename)
+    check_size(len(data), MAX_MODEL_FILE_BYTES, error=ModelFileError, label=name, fix=RESAVE)
+    check_archive(io.BytesIO(data), filename)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "upload.keras"
         path.write_bytes(data)
-        model = _load_keras_file(path, filename)
+        model = load_keras_file(path, name)
     return LoadedModel(model=model, info={"uploaded_as": filename})
 
 
@@ -126,50 +186,33 @@ def model_to_bytes(model) -> bytes:
         return path.read_bytes()
 
 
-def _load_keras_file(path: Path, name: str):
-    if path.suffix != ".keras":
-        raise ModelFileError(
-            f"{name} is not a .keras file; only the native Keras format is accepted "
-            "(in Keras, save with model.save('name.keras'))."
-        )
-    if not zipfile.is_zipfile(path):
-        raise ModelFileError(f"{name} is not a valid .keras archive (corrupt or not a Keras model file).")
-    with zipfile.ZipFile(path) as archive:
-        if "config.json" not in archive.namelist():
-            raise ModelFileError(f"{name} is a zip file but not a Keras model: it has no config.json.")
-    tensorflow()
-    import keras
-
+def _kind_of(path: Path, label: str) -> str:
+    """ "" (nothing there), "file", "directory", or what else is at `path`, following links."""
     try:
-        model = keras.saving.load_model(path, compile=False, safe_mode=True)
-    except Exception as error:  # noqa: BLE001 - Keras raises many types for bad files.
-        text = str(error)
-        if "Lambda" in text or "safe_mode" in text:
-            raise ModelFileError(
-                f"{name} contains a Lambda layer, which could run arbitrary code, so safe mode refuses it; "
-                "rebuild the model from standard layers."
-            ) from None
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return ""
+    except (OSError, ValueError) as error:
+        raise ModelFileError(f"{label}: {shorten(path)} cannot be checked ({shorten(error)}).") from None
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "directory"
+    return "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device or socket"
+
+
+def _check_writable(target: Path, label: str) -> None:
+    """Tries to write: into a folder by creating and deleting a scratch file, or to a file in place."""
+    try:
+        if target.is_dir():
+            descriptor, scratch = tempfile.mkstemp(dir=target, prefix=".mnist-write-check-")
+            os.close(descriptor)
+            os.remove(scratch)
+        else:
+            with open(target, "ab"):
+                pass
+    except OSError as error:
         raise ModelFileError(
-            f"{name} could not be loaded as a Keras model (corrupt or incompatible): {text[:200]}"
+            f"{label}: {shorten(target)} is not writable ({shorten(error.strerror or error)}); "
+            "choose a folder you can write to."
         ) from None
-    check_classifier(model, name)
-    return model
-
-
-def check_classifier(model, name: str = "the model") -> None:
-    """Checks that the model takes one 28x28 image and outputs ten classes.
-
-    Raises:
-        ModelFileError: It does not.
-    """
-    try:
-        input_shape = tuple(model.inputs[0].shape[1:])
-        output_shape = tuple(model.outputs[0].shape[1:])
-        several = len(model.inputs) != 1 or len(model.outputs) != 1
-    except (AttributeError, IndexError, TypeError, ValueError):
-        raise ModelFileError(f"{name} has no defined input and output; save a built model.") from None
-    if several or input_shape not in ACCEPTED_INPUT_SHAPES or output_shape != (NUM_CLASSES,):
-        raise ModelFileError(
-            f"{name} maps {input_shape} to {output_shape}; an MNIST classifier here must map a "
-            "28x28 (or 28x28x1, or 784) image to 10 classes."
-        )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mnist_core.architectures import IMAGE_SIZE, NUM_CLASSES
+from mnist_core.errors import PredictionError
 from mnist_core.runtime import tensorflow
 
 # The traced function is stored on the model itself: a dict keyed by model
@@ -36,25 +37,37 @@ class Prediction:
         }
 
 
-def predict(model, images: np.ndarray) -> Prediction | list[Prediction]:
-    """Classifies one image or a batch.
+def predict_one(model, image: np.ndarray) -> Prediction:
+    """Classifies one (28, 28) image; see `predict`."""
+    return predict(model, np.asarray(image)[np.newaxis])[0]
+
+
+def predict(model, images: np.ndarray) -> list[Prediction]:
+    """Classifies a batch of images.
 
     Args:
         model: A Keras MNIST classifier (any of the input layouts
             (28, 28), (28, 28, 1) or (784,)).
-        images: One (28, 28) image or an (N, 28, 28) batch, float in [0, 1]
-            or uint8 in [0, 255], white ink on black.
+        images: An (N, 28, 28) batch, float in [0, 1] or uint8 in [0, 255],
+            white ink on black.
 
-    Returns:
-        A Prediction for one image, a list for a batch.
+    Raises:
+        PredictionError: The model's output for an image is NaN or infinite,
+            so there is no digit to report (never a NaN confidence).
     """
-    batch = np.asarray(images)
-    single = batch.ndim == 2
-    probabilities = predict_probabilities(model, batch[np.newaxis] if single else batch)
-    results = [
+    probabilities = predict_probabilities(model, images)
+    broken = np.flatnonzero(~np.isfinite(probabilities).all(axis=1))
+    if broken.size:
+        which = "this image"
+        if len(probabilities) > 1:
+            which = f"{broken.size} of {len(probabilities)} images (the first at index {broken[0]})"
+        raise PredictionError(
+            f"The model's output for {which} is NaN or infinite, not probabilities, so it has no answer; "
+            "its weights are probably broken, so retrain it or choose another model."
+        )
+    return [
         Prediction(int(row.argmax()), float(row.max()), tuple(float(p) for p in row)) for row in probabilities
     ]
-    return results[0] if single else results
 
 
 def predict_probabilities(model, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:

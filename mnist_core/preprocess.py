@@ -9,6 +9,7 @@ ratio and grey levels, then centre the centre of mass in a 28x28 field.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, overload
 
 import numpy as np
 from PIL import Image
@@ -29,6 +30,17 @@ MIN_INK_SHARE = 0.0008
 DOT_ROUNDNESS = 0.67
 DOT_FILL = 0.6
 DOT_MAX_SPAN = 0.25
+# Why no digit was found, worded for where the image came from.
+NO_DIGIT_REASONS = {
+    "canvas": {
+        "empty": "The canvas is empty: draw a digit.",
+        "dot": "That is a dot, not a digit: draw a whole digit.",
+    },
+    "picture": {
+        "empty": "The picture is empty: no ink stands out from its background; choose a picture of a digit.",
+        "dot": "The picture shows a dot, not a digit: choose a picture of one whole digit.",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -51,8 +63,20 @@ class PreprocessSteps:
     reason: str
 
 
+@overload
 def canvas_to_mnist(
-    image: np.ndarray, *, return_steps: bool = False
+    image: np.ndarray, *, return_steps: Literal[False] = False, source: str = "canvas"
+) -> np.ndarray | None: ...
+
+
+@overload
+def canvas_to_mnist(
+    image: np.ndarray, *, return_steps: Literal[True], source: str = "canvas"
+) -> tuple[np.ndarray | None, PreprocessSteps]: ...
+
+
+def canvas_to_mnist(
+    image: np.ndarray, *, return_steps: bool = False, source: str = "canvas"
 ) -> np.ndarray | tuple[np.ndarray | None, PreprocessSteps] | None:
     """Converts a canvas image or photo of one digit to MNIST format.
 
@@ -61,6 +85,8 @@ def canvas_to_mnist(
             in [0, 1], any size. White-on-black, black-on-white and
             ink-on-transparent images are all understood.
         return_steps: Also return the intermediate images.
+        source: "canvas" (a drawing) or "picture" (an image file), which
+            words the reason when no digit is found.
 
     Returns:
         A (28, 28) float32 array in [0, 1], white ink on black, or None when
@@ -68,10 +94,14 @@ def canvas_to_mnist(
         `(image_or_none, PreprocessSteps)`.
 
     Raises:
-        ValueError: The array is not 2-D or 3-D with 1, 3 or 4 channels.
+        ValueError: The array is not 2-D or 3-D with 1, 3 or 4 channels, or
+            `source` is unknown.
     """
+    if source not in NO_DIGIT_REASONS:
+        raise ValueError(f"source={source!r} is not supported; choose one of {', '.join(NO_DIGIT_REASONS)}.")
     ink = ink_strength(image)
     box, reason = _digit_box(ink)
+    reason = NO_DIGIT_REASONS[source][reason] if reason else ""
     scaled = centred = None
     if box is not None:
         top, bottom, left, right = box
@@ -134,11 +164,11 @@ def _stretch(ink: np.ndarray) -> np.ndarray:
 
 
 def _digit_box(ink: np.ndarray) -> tuple[tuple[int, int, int, int] | None, str]:
-    """Bounding box of the ink, or None with the reason it is not a digit."""
+    """Bounding box of the ink, or None with why it is not a digit ("empty" or "dot")."""
     mask = ink > 0.0
     area = ink.shape[0] * ink.shape[1]
     if ink.sum() < MIN_INK_SHARE * area:
-        return None, "The canvas is empty: draw a digit."
+        return None, "empty"
     rows = np.flatnonzero(mask.any(axis=1))
     cols = np.flatnonzero(mask.any(axis=0))
     top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
@@ -150,7 +180,7 @@ def _digit_box(ink: np.ndarray) -> tuple[tuple[int, int, int, int] | None, str]:
         and fill > DOT_FILL
         and long_side < DOT_MAX_SPAN * min(ink.shape)
     ):
-        return None, "That is a dot, not a digit: draw a whole digit."
+        return None, "dot"
     return (int(top), int(bottom), int(left), int(right)), ""
 
 

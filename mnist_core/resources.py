@@ -10,6 +10,7 @@ TensorFlow has finished importing.
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 from pathlib import Path
 
@@ -17,12 +18,13 @@ import numpy as np
 
 from mnist_core.catalog import ModelEntry, entry_from_loaded
 from mnist_core.data import MnistData, load_mnist
-from mnist_core.errors import MnistCoreError
+from mnist_core.errors import MnistCoreError, describe_error
 from mnist_core.limiter import TrainingLimiter
 from mnist_core.settings import Settings
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL_FILES = {"Default CNN": "cnn.keras", "Default MLP": "mlp.keras"}
+logger = logging.getLogger(__name__)
 
 
 class SharedResources:
@@ -58,7 +60,11 @@ class SharedResources:
         return self._done.wait(timeout)
 
     def load(self) -> None:
-        """Loads everything; errors are recorded, never raised."""
+        """Loads everything; every error ends as a recorded, non-empty reason, never raised.
+
+        A problem with the data is kept in `data_error`, one with a model or
+        with TensorFlow in `model_errors`, so the pages can say what went wrong.
+        """
         from mnist_core.runtime import tensorflow
 
         try:
@@ -69,8 +75,8 @@ class SharedResources:
             importer.start()
             try:
                 self.data = load_mnist(self.settings.mnist_npz or None, strict=False)
-            except MnistCoreError as error:
-                self.data_error = str(error)
+            except Exception as error:  # noqa: BLE001 - recorded; the pages say why there is no data.
+                self.data_error = _record(error)
             importer.join()
             tensorflow()  # Returns at once, or raises here what the import thread met.
             self.stage = "Loading the default models…"
@@ -79,6 +85,12 @@ class SharedResources:
             # objects; frozen, each garbage collection skips them (300 ms -> ~1 ms).
             gc.freeze()
             self.stage = "Ready."
+        except Exception as error:  # noqa: BLE001 - a dead loader would leave every page blank.
+            reason = _record(error)
+            self.model_errors.append(f"Loading stopped before the default models were ready: {reason}")
+            if self.data is None and not self.data_error:
+                self.data_error = reason
+            self.stage = f"Loading failed: {reason}"
         finally:
             self._done.set()
 
@@ -90,11 +102,18 @@ class SharedResources:
         for name, filename in DEFAULT_MODEL_FILES.items():
             try:
                 loaded = load_model(self.models_dir / filename)
-            except MnistCoreError as error:
-                self.model_errors.append(f"{name}: {error}")
+                entry = entry_from_loaded(loaded, name, "default")
+                # Trace the prediction function now, so the first stroke is fast.
+                predict_probabilities(entry.model, np.zeros((1, 28, 28), np.float32))
+            except Exception as error:  # noqa: BLE001 - one bad model must not keep the other away.
+                self.model_errors.append(f"{name}: {_record(error)}")
                 continue
-            entry = entry_from_loaded(loaded, name, "default")
-            # Trace the prediction function now, so the first stroke is fast.
-            predict_probabilities(entry.model, np.zeros((1, 28, 28), np.float32))
             entries.append(entry)
         return entries
+
+
+def _record(error: Exception) -> str:
+    """The reason to show for `error`; an unexpected one is logged with its traceback too."""
+    if not isinstance(error, MnistCoreError):
+        logger.error("Loading the shared resources failed", exc_info=error)
+    return describe_error(error)

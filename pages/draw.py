@@ -3,9 +3,9 @@
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from mnist_core.errors import ImageFileError
+from mnist_core.errors import ImageFileError, PredictionError
 from mnist_core.images import read_image
-from mnist_core.predict import predict
+from mnist_core.predict import predict_one
 from mnist_core.preprocess import CANVAS_SIDE, canvas_to_mnist
 from pages.ui import charts, resources, state, text
 from pages.ui.images import enlarge
@@ -17,7 +17,11 @@ IMAGE_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp"]
 
 def show_prediction(entry, digit, title: bool, label: str) -> None:
     """One model's answer: the digit, its confidence and all ten probabilities."""
-    prediction = predict(entry.model, digit)
+    try:
+        prediction = predict_one(entry.model, digit)
+    except PredictionError as error:
+        st.error(text.plain(str(error)), icon=":material/error:")
+        return
     if title:
         st.markdown(f"**{text.plain(entry.name)}**")
     left, right = st.columns(2)
@@ -32,12 +36,14 @@ def show_prediction(entry, digit, title: bool, label: str) -> None:
     st.vega_lite_chart(*charts.probability_figure(prediction.probabilities), width="stretch")
 
 
-def show_predictions(image, entries, label: str = "Prediction") -> None:
+def show_predictions(image, entries, label: str = "Prediction", source: str = "canvas") -> None:
     """Preprocesses the image like MNIST, then shows each model's answer and the 28×28 input.
 
     `label` names the metric; the drawing's is exactly "Prediction", which browser tests look for.
     """
-    digit, steps = canvas_to_mnist(image, return_steps=True) if image is not None else (None, None)
+    digit, steps = (
+        canvas_to_mnist(image, return_steps=True, source=source) if image is not None else (None, None)
+    )
     if digit is None:
         st.metric(label, "-")
         st.info(steps.reason if steps else "The canvas is empty: draw a digit.", icon=":material/draw:")
@@ -113,4 +119,4 @@ with upload_tab:
             preview, answers = st.columns([1, 2], gap="large")
             preview.image(picture, caption=text.plain(upload.name, 60), width=220)
             with answers:
-                show_predictions(picture, chosen, label="Prediction for the picture")
+                show_predictions(picture, chosen, label="Prediction for the picture", source="picture")

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from mnist_core.catalog import entry_from_loaded, entry_from_result, unique_name
-from mnist_core.persistence import load_model, load_model_bytes, save_model, sidecar_path
+from mnist_core.persistence import LoadedModel, load_model, load_model_bytes, save_model, sidecar_path
 from mnist_core.sizing import count_params, describe_model
 
 
@@ -70,3 +70,50 @@ def test_entry_from_loaded_invalid_config_in_sidecar_ignored(trained, model_dir)
 )
 def test_unique_name(base, taken, expected):
     assert unique_name(base, taken) == expected
+
+
+@pytest.mark.parametrize("info", [[1, 2, 3], "just a string", None, 7])
+def test_entry_from_loaded_info_not_a_dict_survives(trained, info):
+    entry = entry_from_loaded(LoadedModel(model=trained.model, info=info), "Odd", "uploaded")
+
+    assert entry.config is None and entry.test_accuracy is None
+    assert entry.description.endswith(f"{trained.model.count_params():,} parameters")
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"model": "x"},
+        {"model": {"kind": "cnn", "conv_blocks": [1]}},
+        {"model": {"kind": ["mlp"]}},
+        ["not", "a", "dict"],
+        "mlp",
+    ],
+    ids=["model string", "conv block number", "kind list", "list", "string"],
+)
+def test_entry_from_loaded_config_that_breaks_config_from_dict_ignored(trained, config):
+    loaded = LoadedModel(model=trained.model, info={"config": config, "test_accuracy": 0.5})
+
+    entry = entry_from_loaded(loaded, "Odd", "uploaded")
+
+    assert entry.config is None and entry.test_accuracy == 0.5
+
+
+@pytest.mark.parametrize("accuracy", ["high", float("nan"), float("inf"), 1.5, -0.2, True, [0.9]])
+def test_entry_from_loaded_accuracy_must_be_a_finite_fraction(trained, accuracy):
+    entry = entry_from_loaded(
+        LoadedModel(model=trained.model, info={"test_accuracy": accuracy}), "A", "uploaded"
+    )
+
+    assert entry.test_accuracy is None
+
+
+def test_entry_from_loaded_list_sidecar_on_disk_becomes_warning_not_crash(trained, model_dir):
+    path = save_model(trained.model, model_dir / "odd.keras", config=trained.config, test_accuracy=0.5)
+    sidecar_path(path).write_text("[1, 2, 3]")
+
+    loaded = load_model(path)
+    entry = entry_from_loaded(loaded, "Odd", "default")
+
+    assert "holds a JSON array, not an object" in loaded.info["warning"]
+    assert entry.config is None and entry.test_accuracy is None

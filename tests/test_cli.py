@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from mnist_core.cli import build_parser, main
+from mnist_core.persistence import sidecar_path
 from mnist_core.presets import PRESETS
 from tests.processes import run_python
 
@@ -83,8 +84,8 @@ def test_train_prints_json_and_writes_model(trained_by_cli):
     assert result["status"] == "done" and result["out"] == str(out)
     assert result["epochs_run"] == 1 and result["stop_reason"] == "completed"
     assert result["params"] == 784 * 16 + 16 + 16 * 10 + 10
-    assert out.is_file() and out.with_suffix(".json").is_file()
-    sidecar = json.loads(out.with_suffix(".json").read_text())
+    assert out.is_file() and sidecar_path(out).is_file()
+    sidecar = json.loads(sidecar_path(out).read_text())
     assert sidecar["config"]["model"]["hidden_units"] == [16]
     assert sidecar["config"]["train_size"] == 300 and sidecar["test_accuracy"] == result["test_accuracy"]
     assert "epoch 1/1: loss" in stderr and "val_accuracy" in stderr
@@ -223,3 +224,23 @@ def test_train_options_reach_the_configuration():
     ]
     assert config.model.dense_units == () and config.model.dense_dropout_rate == 0.3
     assert config.early_stopping_patience == 2 and config.model.batch_norm is False
+
+
+def test_predict_batch_answers_every_file_after_a_hostile_one(trained_by_cli, digit_canvas, tmp_path, capsys):
+    good = tmp_path / "good.png"
+    Image.fromarray(digit_canvas[0]).save(good)
+    gif = io.BytesIO()
+    Image.new("L", (40, 40)).save(gif, format="GIF")
+    corrupt = tmp_path / "corrupt.gif"
+    corrupt.write_bytes(gif.getvalue()[:-1] + b",")  # The trailer replaced: struct.error inside Pillow.
+    folder = tmp_path / "folder.png"
+    folder.mkdir()
+    files = [corrupt, folder, good]
+
+    code = main(["predict", "--model", str(trained_by_cli[0]), *map(str, files)])
+
+    lines = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert code == 1 and [line["file"] for line in lines] == list(map(str, files))
+    assert lines[0]["digit"] is None and "damaged or truncated" in lines[0]["error"]
+    assert lines[1]["digit"] is None and "is a directory, not a file" in lines[1]["error"]
+    assert lines[2]["digit"] in range(10)

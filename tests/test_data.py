@@ -1,10 +1,14 @@
 """Tests for mnist_core.data: loading and checking npz files, the fallback and the splits."""
 
+import io
+import resource
+import zipfile
+
 import numpy as np
 import pytest
 
 import mnist_core.data as data_module
-from mnist_core.data import load_fallback, load_mnist, load_npz, make_splits
+from mnist_core.data import MAX_NPZ_BYTES, load_fallback, load_mnist, load_npz, make_splits
 from mnist_core.errors import DataError
 
 
@@ -102,6 +106,127 @@ def test_load_npz_missing_path_raises_naming_file(tmp_path):
 
 def _offline(*args, **kwargs):
     raise OSError("no network in tests")
+
+
+def _npy_bytes(array: np.ndarray, shape: tuple | None = None) -> bytes:
+    """`array` as .npy bytes, its header declaring `shape` instead when given."""
+    buffer = io.BytesIO()
+    header = np.lib.format.header_data_from_array_1_0(array)
+    if shape is not None:
+        header["shape"] = shape
+    np.lib.format.write_array_header_1_0(buffer, header)
+    buffer.write(array.tobytes())
+    return buffer.getvalue()
+
+
+def _forged_npz(path, **shapes):
+    """A small npz whose arrays' headers declare `shapes` (key -> shape) instead of their own."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for key, array in _arrays().items():
+            archive.writestr(f"{key}.npy", _npy_bytes(array, shapes.get(key)))
+    return path
+
+
+def _peak_rss_growth(function) -> int:
+    """Bytes by which this process's peak RSS grew while `function` ran."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    function()
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
+
+
+@pytest.mark.parametrize(
+    ("shapes", "message"),
+    [
+        (
+            {"x_train": (10**9, 28, 28)},
+            r"x_train declares shape \(1000000000, 28, 28\) of uint8 \(730\.2 GB\)",
+        ),
+        ({"y_test": (10**12,)}, r"y_test declares shape \(1000000000000,\) of uint8 \(931\.3 GB\)"),
+        ({"x_train": (400_000, 28, 28)}, r"x_train declares 299\.1 MB of data but holds only 38\.3 KB"),
+        ({"x_test": (20, 28, 28, 3)}, r"x_test has shape \(20, 28, 28, 3\); expected \(N, 28, 28\)"),
+    ],
+    ids=["billion images", "trillion labels", "truncated", "wrong shape"],
+)
+def test_load_npz_declared_shapes_checked_before_allocating(tmp_path, shapes, message):
+    path = _forged_npz(tmp_path / "forged.npz", **shapes)
+
+    def load():
+        with pytest.raises(DataError, match=message) as error:
+            load_npz(path)
+        assert str(error.value).count(". ") == 0
+
+    assert _peak_rss_growth(load) < 200 << 20
+
+
+def test_load_npz_arrays_together_over_limit_refused(tmp_path):
+    images = MAX_NPZ_BYTES // (2 * 784) + 1
+    path = _forged_npz(tmp_path / "big.npz", x_train=(images, 28, 28), x_test=(images, 28, 28))
+
+    with pytest.raises(DataError, match=r"its arrays declare 512\.0 MB together; this app reads at most"):
+        load_npz(path)
+
+
+def test_load_npz_object_array_refused_without_pickle_advice(tmp_path):
+    path = tmp_path / "objects.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        for key, array in _arrays().items():
+            if key == "y_train":
+                buffer = io.BytesIO()
+                header = np.lib.format.header_data_from_array_1_0(np.asarray(array, dtype=object))
+                np.lib.format.write_array_header_1_0(buffer, header)
+                archive.writestr(f"{key}.npy", buffer.getvalue() + b"\x80\x04N.")  # A pickle of None.
+            else:
+                archive.writestr(f"{key}.npy", _npy_bytes(array))
+
+    with pytest.raises(DataError, match=r"y_train has dtype object; expected uint8") as error:
+        load_npz(path)
+    assert "allow_pickle" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"x_train,y_train\n1,2\n", b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00]\x94."],
+    ids=["text", "pickle"],
+)
+def test_load_npz_text_or_pickle_file_said_not_npz_without_pickle_advice(tmp_path, content):
+    path = tmp_path / "data.npz"
+    path.write_bytes(content)
+
+    with pytest.raises(DataError, match=r"is not a readable \.npz archive \(it is not a zip file") as error:
+        load_npz(path)
+    assert "allow_pickle" not in str(error.value)
+
+
+def test_load_npz_directory_and_device_named_for_what_they_are(tmp_path):
+    with pytest.raises(DataError, match="is a directory, not a file; point MNIST_NPZ or --data at"):
+        load_npz(tmp_path)
+    with pytest.raises(DataError, match="MNIST file /dev/zero is a device, not a regular file"):
+        load_npz("/dev/zero")
+
+
+def test_load_npz_too_many_members_refused(tmp_path):
+    path = tmp_path / "many.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        for key, array in _arrays().items():
+            archive.writestr(f"{key}.npy", _npy_bytes(array))
+        for index in range(20):
+            archive.writestr(f"extra{index}.npy", b"")
+
+    with pytest.raises(DataError, match="declares 24 members"):
+        load_npz(path)
+
+
+def test_load_mnist_lenient_forged_env_file_falls_back_and_keeps_reason(tmp_path, monkeypatch):
+    bad = _forged_npz(tmp_path / "forged.npz", x_train=(10**9, 28, 28))
+    monkeypatch.setenv("MNIST_NPZ", str(bad))
+    monkeypatch.setattr(data_module, "_keras_load_data", _offline)
+
+    data = load_mnist(strict=False)
+
+    assert "Offline fallback" in data.source
+    assert "x_train declares shape (1000000000, 28, 28)" in data.source and str(bad) in data.source
+    with pytest.raises(DataError, match="x_train declares shape"):
+        load_mnist(strict=True)
 
 
 def test_load_mnist_strict_bad_path_raises(tmp_path, monkeypatch):

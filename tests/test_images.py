@@ -1,14 +1,19 @@
 """Tests for mnist_core.images.read_image: safe decoding of uploaded and saved images."""
 
 import io
+import os
 import re
+import struct
+import tracemalloc
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from mnist_core.errors import ImageFileError
-from mnist_core.images import MAX_MEGAPIXELS, WORKING_SIDE, read_image
+from mnist_core.errors import ImageFileError, shorten
+from mnist_core.images import MAX_FILE_BYTES, MAX_MEGAPIXELS, MIN_SIDE, WORKING_SIDE, read_image
+
+NOT_OFFERED = r"is not an image in a format this app reads \(PNG, JPEG, GIF, BMP or WebP\)"
 
 
 def _encode(image: Image.Image, image_format: str, **options) -> bytes:
@@ -88,7 +93,7 @@ def _truncated_png() -> bytes:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"Hello, this is a text file, not a picture.", "is not an image Pillow can read"),
+        (b"Hello, this is a text file, not a picture.", NOT_OFFERED),
         (_truncated_png(), "is damaged or truncated"),
         (b"", r"is empty \(0 bytes\)"),
         (_animated_gif(), "is an animation with 2 frames; upload a single still image"),
@@ -108,7 +113,7 @@ def test_read_image_bad_file_on_disk_named_by_path(tmp_path):
     path = tmp_path / "notes.png"
     path.write_text("not an image")
 
-    with pytest.raises(ImageFileError, match=re.escape(f"{path} is not an image")):
+    with pytest.raises(ImageFileError, match=re.escape(shorten(path)) + " " + NOT_OFFERED):
         read_image(path)
     with pytest.raises(ImageFileError, match="the upload is empty"):
         read_image(b"")
@@ -117,7 +122,7 @@ def test_read_image_bad_file_on_disk_named_by_path(tmp_path):
 def test_read_image_missing_path_raises(tmp_path):
     path = tmp_path / "missing.png"
 
-    with pytest.raises(ImageFileError, match=re.escape(f"{path} does not exist; check the path.")):
+    with pytest.raises(ImageFileError, match=re.escape(f"{shorten(path)} does not exist; check the path.")):
         read_image(path)
 
 
@@ -127,3 +132,106 @@ def test_read_image_just_under_megapixel_limit_decoded_and_shrunk():
     assert megapixels < MAX_MEGAPIXELS
     array = read_image(_encode(Image.new("1", (6000, 4100)), "PNG"))
     assert array.shape == (700, 1024, 4)
+
+
+def test_read_image_huge_file_refused_by_size_before_reading(tmp_path):
+    path = tmp_path / "huge.png"
+    with open(path, "wb") as handle:
+        handle.truncate(3 << 30)  # A sparse 3 GB file: nothing is written to disk.
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(ImageFileError, match=r"huge\.png is 3\.0 GB; the limit is 25\.0 MB; shrink it"):
+            read_image(path, name="huge.png")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20
+    with pytest.raises(ImageFileError, match=r"the upload is 25\.0 MB; the limit is 25\.0 MB"):
+        read_image(bytes(MAX_FILE_BYTES + 1))
+
+
+@pytest.mark.parametrize("image_format", ["PNG", "JPEG", "GIF", "BMP", "WEBP"])
+def test_read_image_offered_formats_decode(digit_image, image_format):
+    array = read_image(_encode(digit_image.convert("RGB"), image_format), name=f"digit.{image_format}")
+
+    assert array.shape == (280, 280, 4)
+
+
+def _tiff_second_page_without_size() -> bytes:
+    """A two-page TIFF whose second directory lacks its width and height tags."""
+    page = Image.new("L", (40, 40), 0)
+    data = bytearray(_encode(page, "TIFF", save_all=True, append_images=[page]))
+    first = struct.unpack_from("<L", data, 4)[0]
+    second = struct.unpack_from("<L", data, first + 2 + 12 * struct.unpack_from("<H", data, first)[0])[0]
+    for index in range(struct.unpack_from("<H", data, second)[0]):
+        entry = second + 2 + 12 * index
+        if struct.unpack_from("<H", data, entry)[0] in (256, 257):  # ImageWidth, ImageLength.
+            struct.pack_into("<H", data, entry, 65000 + index)
+    return bytes(data)
+
+
+def _gif_with_last_byte(last: bytes) -> bytes:
+    """A GIF whose trailer `;` is replaced: "!" starts an empty extension, "," an image with no header."""
+    image = Image.new("L", (40, 40), 0)
+    ImageDraw.Draw(image).line([(5, 5), (35, 35)], fill=255, width=4)
+    return _encode(image, "GIF")[:-1] + last
+
+
+EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 40 40\nnewpath 5 5 moveto 35 35 lineto stroke\nshowpage\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (_gif_with_last_byte(b"!"), "is damaged or truncated"),
+        (_gif_with_last_byte(b","), "is damaged or truncated"),
+        (_tiff_second_page_without_size(), NOT_OFFERED),
+        (_encode(Image.new("L", (40, 40)), "TIFF"), NOT_OFFERED),
+        (EPS, NOT_OFFERED),
+        (_encode(Image.new("L", (40, 40)), "PPM"), NOT_OFFERED),
+    ],
+    ids=["gif trailer '!'", "gif trailer ','", "tiff page without size", "tiff", "eps named png", "ppm"],
+)
+def test_read_image_hostile_content_raises_only_image_file_error(data, message, tmp_path):
+    path = tmp_path / "digit.png"
+    path.write_bytes(data)
+
+    for source in (data, path):
+        with pytest.raises(ImageFileError, match=message) as error:
+            read_image(source, name="digit.png")
+        text = str(error.value)
+        assert text.startswith("digit.png ") and text.endswith(".") and text.count(". ") == 0
+
+
+@pytest.mark.parametrize(
+    ("size", "message"),
+    [
+        ((1, 1), "is 1x1 pixels, too small to hold a digit"),
+        ((MIN_SIDE - 1, 200), "is 7x200 pixels, too small"),
+        ((10000, 10), "is 10000x10 pixels, too thin to hold a digit"),
+        ((30, 400), "is 30x400 pixels, too thin"),
+    ],
+)
+def test_read_image_too_small_or_thin_refused_with_file_size(size, message):
+    data = _encode(Image.new("L", size, 255), "PNG")
+
+    with pytest.raises(ImageFileError, match=re.escape(f"strip.png {message}")):
+        read_image(data, name="strip.png")
+
+
+def test_read_image_smallest_and_thinnest_accepted():
+    assert read_image(_encode(Image.new("L", (MIN_SIDE, MIN_SIDE)), "PNG")).shape == (8, 8, 4)
+    assert read_image(_encode(Image.new("L", (100, 10)), "PNG")).shape == (10, 100, 4)
+
+
+def test_read_image_directory_fifo_and_device_named_for_what_they_are(tmp_path):
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)
+
+    with pytest.raises(ImageFileError, match=re.escape(f"{shorten(tmp_path)} is a directory, not a file")):
+        read_image(tmp_path)
+    with pytest.raises(ImageFileError, match=r"pipe\.png is a named pipe \(FIFO\), not a regular file"):
+        read_image(fifo, name="pipe.png")
+    with pytest.raises(ImageFileError, match="/dev/null is a device, not a regular file; check the path"):
+        read_image("/dev/null")

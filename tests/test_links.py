@@ -141,5 +141,5 @@ def test_config_from_query_notice_quotes_a_long_value_shortened():
     config, _, notices = config_from_query({"activation": HOSTILE * 20, "x" * 500: "1"})
 
     assert config == TrainingConfig()
-    assert len(notices) == 2 and all(len(notice) < 250 for notice in notices)
+    assert len(notices) == 2 and all(len(notice) < 260 for notice in notices)
     assert notices[0].startswith("Ignored activation='**Session expired.**") and "…" in notices[0]

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from mnist_core.predict import Prediction, predict, predict_probabilities
+from mnist_core.errors import PredictionError
+from mnist_core.predict import Prediction, predict, predict_one, predict_probabilities
 from mnist_core.runtime import tensorflow
 
 
@@ -21,7 +22,7 @@ def _softmax(logits):
 
 
 def test_predict_single_image_returns_prediction(trained, tiny_splits):
-    prediction = predict(trained.model, tiny_splits.x_test[0])
+    prediction = predict_one(trained.model, tiny_splits.x_test[0])
 
     assert isinstance(prediction, Prediction)
     assert len(prediction.probabilities) == 10
@@ -85,7 +86,7 @@ def test_predict_flat_input_logits_model_gets_softmax(tiny_splits):
 
     np.testing.assert_allclose(probabilities, _softmax(logits), atol=1e-6)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-6)
-    prediction = predict(model, images[0])
+    prediction = predict_one(model, images[0])
     assert prediction.digit == int(logits[0].argmax())
 
 
@@ -113,3 +114,28 @@ def test_prediction_to_dict_rounds():
     prediction = Prediction(3, 0.123456789, (0.1234567891,) * 10)
 
     assert prediction.to_dict() == {"digit": 3, "confidence": 0.123457, "probabilities": [0.123457] * 10}
+
+
+def _nan_model():
+    keras = _keras()
+    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10)])
+    model.set_weights([np.full(weight.shape, np.nan, np.float32) for weight in model.get_weights()])
+    return model
+
+
+def test_predict_nan_output_raises_prediction_error_not_nan_digit(tiny_splits):
+    model = _nan_model()
+
+    with pytest.raises(PredictionError, match="output for this image is NaN or infinite") as error:
+        predict_one(model, tiny_splits.x_test[0])
+    assert str(error.value).count(". ") == 0 and str(error.value).endswith(".")
+    with pytest.raises(PredictionError, match=r"for 3 of 3 images \(the first at index 0\)"):
+        predict(model, tiny_splits.x_test[:3])
+
+
+def test_predict_one_overflowing_image_in_a_batch_is_named(trained, tiny_splits):
+    images = tiny_splits.x_test[:4].astype(np.float32) / 255.0
+    images[2] = np.inf
+
+    with pytest.raises(PredictionError, match=r"1 of 4 images \(the first at index 2\)"):
+        predict(trained.model, images)

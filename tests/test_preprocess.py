@@ -126,6 +126,32 @@ def test_canvas_to_mnist_no_digit_returns_none_with_reason(canvas, reason):
     assert steps.ink.shape == canvas.shape
 
 
+@pytest.mark.parametrize(
+    ("canvas", "canvas_reason", "picture_reason"),
+    [
+        (np.zeros((CANVAS, CANVAS), np.uint8), "The canvas is empty: draw a digit.", "The picture is empty:"),
+        (
+            _drawing(lambda pen: pen.ellipse((140, 140, 152, 152), fill=255)),
+            "That is a dot, not a digit: draw a whole digit.",
+            "The picture shows a dot, not a digit",
+        ),
+    ],
+    ids=["blank", "dot"],
+)
+def test_canvas_to_mnist_reason_worded_for_its_source(canvas, canvas_reason, picture_reason):
+    _, drawn = canvas_to_mnist(canvas, return_steps=True)
+    _, picture = canvas_to_mnist(canvas, return_steps=True, source="picture")
+
+    assert drawn.reason == canvas_reason
+    assert picture.reason.startswith(picture_reason) and "canvas" not in picture.reason
+    assert "draw" not in picture.reason
+
+
+def test_canvas_to_mnist_unknown_source_raises():
+    with pytest.raises(ValueError, match="source='photo' is not supported; choose one of canvas, picture"):
+        canvas_to_mnist(np.zeros((28, 28)), source="photo")
+
+
 def _scribble(pen):
     rng = np.random.default_rng(1)
     points = [tuple(int(value) for value in rng.integers(0, CANVAS, 2)) for _ in range(40)]

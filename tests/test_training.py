@@ -13,7 +13,7 @@ from mnist_core.data import DataSplits
 from mnist_core.errors import ConfigError, JobError
 from mnist_core.evaluation import evaluate_model
 from mnist_core.limiter import TrainingLimiter
-from mnist_core.predict import predict
+from mnist_core.predict import predict_one
 from mnist_core.progress import JobProgress, JobStatus
 from mnist_core.sizing import count_params
 from mnist_core.training import TrainingJob
@@ -128,7 +128,7 @@ def test_job_stop_mid_run_keeps_model(tiny_splits):
     assert len(progress.epochs_history) == progress.epoch < LONG_RUN.epochs
     assert all(row["val_accuracy"] is not None for row in progress.epochs_history)
     assert len(progress.batches["step"]) == (progress.epoch - 1) * progress.steps_per_epoch + progress.batch
-    prediction = predict(result.model, tiny_splits.x_test[0])
+    prediction = predict_one(result.model, tiny_splits.x_test[0])
     assert 0 <= prediction.digit <= 9
     # Stopping again after the end changes nothing.
     job.stop()

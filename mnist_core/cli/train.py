@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mnist_core.cli.shared import add_data_option, data_path, print_json
 from mnist_core.config import MODEL_KINDS, TrainingConfig
-from mnist_core.errors import ConfigError, ModelFileError
+from mnist_core.errors import ConfigError
 from mnist_core.fields import FieldSpec, format_text
 from mnist_core.overrides import all_surface_fields, base_config, with_fields
 from mnist_core.presets import PRESETS
@@ -81,14 +81,13 @@ def config_from_args(args: argparse.Namespace) -> TrainingConfig:
 
 def _train(args: argparse.Namespace) -> int:
     from mnist_core.data import load_mnist, make_splits
-    from mnist_core.persistence import save_model
+    from mnist_core.persistence import check_model_destination, save_model
     from mnist_core.settings import check_caps, load_settings
     from mnist_core.sizing import describe_model
     from mnist_core.training import TrainingJob
 
     config = config_from_args(args)
-    if args.out.suffix != ".keras":
-        raise ModelFileError(f"--out {args.out} must end in .keras.")
+    check_model_destination(args.out)
     data = load_mnist(data_path(args))
     check_caps(config, load_settings(), len(data.y_train))
     print(data.source, file=sys.stderr)

@@ -76,7 +76,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _predict(args: argparse.Namespace) -> int:
     from mnist_core.images import read_image
     from mnist_core.persistence import load_model
-    from mnist_core.predict import predict
+    from mnist_core.predict import predict_one
     from mnist_core.preprocess import canvas_to_mnist
 
     model = load_model(args.model).model
@@ -84,12 +84,12 @@ def _predict(args: argparse.Namespace) -> int:
     for file in args.images:
         line: dict = {"file": file}
         try:
-            image, steps = canvas_to_mnist(read_image(file), return_steps=True)
+            image, steps = canvas_to_mnist(read_image(file), return_steps=True, source="picture")
             if image is None:
                 line.update({"digit": None, "error": steps.reason})
                 failures += 1
             else:
-                line.update(predict(model, image).to_dict())
+                line.update(predict_one(model, image).to_dict())
         except (MnistCoreError, ValueError) as error:
             line.update({"digit": None, "error": str(error)})
             failures += 1
