@@ -15,6 +15,7 @@ of any step, a run that does not finish, a wrong model list; tracebacks in the
 server's log are reported too.
 
     python -m bench.load_test [--sessions 10] [--trainers 5] [--timeout 600]
+    python -m bench.load_test --cold --sessions 30   # all at once on a freshly started server
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench import cold_start
 from bench.app_driver import drawing, pages, training
 from bench.app_driver.server import AppServer, MemorySampler, app_env
 from bench.app_driver.stats import summary
@@ -340,7 +342,17 @@ def main() -> None:
     parser.add_argument(
         "--details", type=Path, help="Also write every session's drawings and run to this JSON file."
     )
-    args = parser.parse_args()
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="Instead: every session arrives at once on a freshly started server (see bench.cold_start).",
+    )
+    args, rest = parser.parse_known_args()
+    if args.cold:
+        cold_start.main([f"--sessions={args.sessions}", *rest])
+        return
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.trainers is None:
         args.trainers = args.sessions // 2
     if not 0 <= args.trainers <= args.sessions:

@@ -1,17 +1,26 @@
-"""The models a user can pick from: shipped defaults, their runs, their uploads."""
+"""The models a user can pick from: shipped defaults, their runs, their uploads.
+
+A `ModelEntry` says what is known about a model (name, origin, architecture,
+scores, training history) as plain data, and loads the Keras model itself
+only when it is used: a workspace's models live in the store, not in memory.
+What is known about a model travels as an `info` dict (JSON-ready) between
+the training run or the uploaded file, the store, and the entry.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from mnist_core.config import TrainingConfig, config_from_dict
 from mnist_core.persistence import LoadedModel
-from mnist_core.progress import JobProgress
 from mnist_core.sidecars import accuracy_or_none
 from mnist_core.sizing import describe_model
 from mnist_core.training import TrainingResult
+
+ORIGIN_LABELS = {"default": "shipped default", "trained": "trained here", "uploaded": "uploaded"}
 
 
 @dataclass
@@ -20,43 +29,55 @@ class ModelEntry:
 
     Attributes:
         name: Unique, human-readable name ("Default CNN", "Run 2 · fast-cnn").
-        model: The Keras model (used read-only once in the catalog).
         origin: "default", "trained" or "uploaded".
         description: One line about the architecture.
+        key: Unique across every list: "default:cnn.keras", or the store's model id.
+        loader: Returns the Keras model (from memory or the store); see `model`.
         config: The training configuration, when known.
         test_accuracy: Accuracy on the test split, when known.
-        progress: The training run's final progress (curves), for trained models.
-        created: Unix time the entry was made.
+        history: The training run's per-epoch rows (loss, val_accuracy...), for trained models.
+        created: Unix time the model was made.
+        in_store: Whether `key` is a model of the workspace store (else the model is only in memory).
     """
 
     name: str
-    model: Any
     origin: str
     description: str
+    key: str
+    loader: Callable[[], Any] = field(repr=False, compare=False)
     config: TrainingConfig | None = None
     test_accuracy: float | None = None
-    progress: JobProgress | None = field(default=None, repr=False)
+    history: list[dict] = field(default_factory=list, repr=False)
     created: float = field(default_factory=time.time)
+    in_store: bool = False
+
+    @property
+    def model(self) -> Any:
+        """The Keras model (used read-only)."""
+        return self.loader()
 
 
-def entry_from_result(result: TrainingResult, name: str) -> ModelEntry:
-    """A catalog entry for a finished training run."""
-    return ModelEntry(
-        name=name,
-        model=result.model,
-        origin="trained",
-        description=describe_model(result.config.model),
-        config=result.config,
-        test_accuracy=result.test_accuracy,
-        progress=result.progress,
-    )
+def info_from_result(result: TrainingResult) -> dict[str, Any]:
+    """What a finished run knows about its model, as JSON-ready data."""
+    history = [
+        {key: value for key, value in row.items() if key != "ended_at"}
+        for row in result.progress.epochs_history
+    ]
+    return {
+        "description": describe_model(result.config.model),
+        "config": result.config.to_dict(),
+        "test_accuracy": result.test_accuracy,
+        "history": history,
+        "seconds": round(result.seconds, 2),
+        "stop_reason": result.stop_reason,
+    }
 
 
-def entry_from_loaded(loaded: LoadedModel, name: str, origin: str) -> ModelEntry:
-    """A catalog entry for a model read from a file (shipped or uploaded).
+def info_from_loaded(loaded: LoadedModel) -> dict[str, Any]:
+    """What a model file (shipped or uploaded) says about itself, as JSON-ready data.
 
     Whatever the info holds (`load_model` checks sidecars, but a LoadedModel
-    can be made by hand), a config or accuracy that cannot be used is ignored.
+    can be made by hand), a config or accuracy that cannot be used is dropped.
     """
     info = loaded.info if isinstance(loaded.info, dict) else {}
     config = _config_or_none(info.get("config"))
@@ -64,14 +85,44 @@ def entry_from_loaded(loaded: LoadedModel, name: str, origin: str) -> ModelEntry
         description = describe_model(config.model)
     else:
         description = f"{len(loaded.model.layers)} layers · {loaded.model.count_params():,} parameters"
+    return {
+        "description": description,
+        "config": config.to_dict() if config is not None else None,
+        "test_accuracy": accuracy_or_none(info.get("test_accuracy")),
+        "history": [],
+    }
+
+
+def entry_from_info(
+    name: str,
+    origin: str,
+    info: dict[str, Any],
+    key: str,
+    loader: Callable[[], Any],
+    *,
+    created: float | None = None,
+    in_store: bool = False,
+) -> ModelEntry:
+    """A catalog entry from what is known about a model (an `info_from_*` dict, or the store's)."""
+    history = info.get("history")
     return ModelEntry(
         name=name,
-        model=loaded.model,
         origin=origin,
-        description=description,
-        config=config,
+        description=str(info.get("description", "")),
+        key=key,
+        loader=loader,
+        config=_config_or_none(info.get("config")),
         test_accuracy=accuracy_or_none(info.get("test_accuracy")),
+        history=[row for row in history if isinstance(row, dict)] if isinstance(history, list) else [],
+        created=created if created is not None else time.time(),
+        in_store=in_store,
     )
+
+
+def entry_from_loaded(loaded: LoadedModel, name: str, origin: str, key: str | None = None) -> ModelEntry:
+    """A catalog entry for a model read from a file, kept in memory (the shipped defaults)."""
+    model = loaded.model
+    return entry_from_info(name, origin, info_from_loaded(loaded), key or f"{origin}:{name}", lambda: model)
 
 
 def _config_or_none(data: object) -> TrainingConfig | None:

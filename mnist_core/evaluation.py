@@ -67,6 +67,22 @@ class EvaluationReport:
         return data
 
 
+def report_from_dict(data: object) -> EvaluationReport | None:
+    """The report `EvaluationReport.to_dict(include_misclassified=True)` wrote; None for anything else."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        return EvaluationReport(
+            accuracy=float(data["accuracy"]),
+            loss=float(data["loss"]),
+            confusion=[[int(count) for count in row] for row in data["confusion_matrix"]],
+            per_class=[ClassScores(**row) for row in data["per_class"]],
+            misclassified=[Misclassified(**item) for item in data["misclassified"]],
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def evaluate_model(model, images: np.ndarray, labels: np.ndarray) -> EvaluationReport:
     """Scores `model` on (N, 28, 28) images (uint8 or float in [0, 1]) and labels."""
     labels = np.asarray(labels, dtype=np.int64)

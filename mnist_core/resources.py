@@ -1,17 +1,21 @@
-"""Process-wide, read-only resources, loaded once in the background.
+"""Process-wide resources: loaded once, in the background, as early as the server allows.
 
-The app creates one `SharedResources` per server process (through
-`st.cache_resource`) and every session reads from it: the data set (uint8,
-never copied per session), the default models and the training limiter.
-Loading happens on a background thread so the home page renders before
-TensorFlow has finished importing.
+One `SharedResources` per server process (see `shared_resources`) serves every
+session: the data set (uint8, never copied per session), the default models
+and the training limiter, read-only; the workspace store and the registry of
+workspaces' runs, which keep each workspace's things apart. Loading the data,
+TensorFlow and the default models happens on one background thread, whatever
+the number of sessions waiting for it, and `seconds_left` says roughly how
+long it will take, from how long it took on this server's last start.
 """
 
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -20,18 +24,23 @@ from mnist_core.catalog import ModelEntry, entry_from_loaded
 from mnist_core.data import MnistData, load_mnist
 from mnist_core.errors import MnistCoreError, describe_error
 from mnist_core.limiter import TrainingLimiter
-from mnist_core.settings import Settings
+from mnist_core.settings import Settings, store_limits, workspace_root
+from mnist_core.store import WorkspaceStore
+from mnist_core.workspace_runs import WorkspaceRuns
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL_FILES = {"Default CNN": "cnn.keras", "Default MLP": "mlp.keras"}
+# How long loading takes on a 2-core laptop, until this server has timed itself once.
+FIRST_LOAD_ESTIMATE_S = 9.0
+LOAD_TIME_KEY = "load_seconds"
 logger = logging.getLogger(__name__)
 
 
 class SharedResources:
-    """Data, default models and the limiter, shared by all sessions.
+    """Data, default models, the limiter, the workspace store and the runs, shared by all sessions.
 
     Args:
-        settings: Server settings (data path, limits).
+        settings: Server settings (data path, limits, workspace folder).
         models_dir: Folder holding the shipped default models.
         start: Begin loading on a background thread at once.
     """
@@ -40,11 +49,15 @@ class SharedResources:
         self.settings = settings
         self.models_dir = models_dir
         self.limiter = TrainingLimiter(settings.max_concurrent_trainings)
+        self.store = WorkspaceStore(workspace_root(settings), store_limits(settings))
+        self.runs = WorkspaceRuns(self.store, self.limiter, settings.session_timeout_s)
         self.data: MnistData | None = None
         self.data_error = ""
         self.default_models: list[ModelEntry] = []
         self.model_errors: list[str] = []
         self.stage = "Waiting to load."
+        self._expected_s = self._last_load_seconds()
+        self._started = time.monotonic()
         self._done = threading.Event()
         self._thread = threading.Thread(target=self.load, name="shared-resources", daemon=True)
         if start:
@@ -59,6 +72,12 @@ class SharedResources:
         """Waits for loading to finish; True if it has."""
         return self._done.wait(timeout)
 
+    def seconds_left(self) -> int:
+        """Roughly how many seconds loading still takes (at least 1 while it goes, 0 once done)."""
+        if self.ready:
+            return 0
+        return max(1, round(self._expected_s - (time.monotonic() - self._started)))
+
     def load(self) -> None:
         """Loads everything; every error ends as a recorded, non-empty reason, never raised.
 
@@ -67,6 +86,7 @@ class SharedResources:
         """
         from mnist_core.runtime import tensorflow
 
+        self._started = time.monotonic()
         try:
             self.stage = "Loading MNIST and TensorFlow…"
             # Importing TensorFlow is mostly Python work and reading the data
@@ -85,6 +105,7 @@ class SharedResources:
             # objects; frozen, each garbage collection skips them (300 ms -> ~1 ms).
             gc.freeze()
             self.stage = "Ready."
+            self._remember_load_seconds(time.monotonic() - self._started)
         except Exception as error:  # noqa: BLE001 - a dead loader would leave every page blank.
             reason = _record(error)
             self.model_errors.append(f"Loading stopped before the default models were ready: {reason}")
@@ -102,7 +123,7 @@ class SharedResources:
         for name, filename in DEFAULT_MODEL_FILES.items():
             try:
                 loaded = load_model(self.models_dir / filename)
-                entry = entry_from_loaded(loaded, name, "default")
+                entry = entry_from_loaded(loaded, name, "default", key=f"default:{filename}")
                 # Trace the prediction function now, so the first stroke is fast.
                 predict_probabilities(entry.model, np.zeros((1, 28, 28), np.float32))
             except Exception as error:  # noqa: BLE001 - one bad model must not keep the other away.
@@ -110,6 +131,40 @@ class SharedResources:
                 continue
             entries.append(entry)
         return entries
+
+    def _last_load_seconds(self) -> float:
+        try:
+            value = json.loads(self.store.database.get_meta(LOAD_TIME_KEY) or "null")
+        except (MnistCoreError, ValueError):
+            return FIRST_LOAD_ESTIMATE_S
+        return float(value) if isinstance(value, (int, float)) and 0 < value < 600 else FIRST_LOAD_ESTIMATE_S
+
+    def _remember_load_seconds(self, seconds: float) -> None:
+        try:
+            self.store.database.set_meta(LOAD_TIME_KEY, json.dumps(round(seconds, 1)))
+        except MnistCoreError as error:
+            logger.warning("Could not remember how long loading took: %s", error)
+
+
+_shared: dict[Settings, SharedResources] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_resources(settings: Settings) -> SharedResources:
+    """This process's one `SharedResources` for these settings, made (and its loading started) on first call.
+
+    The app calls it when the server starts (`app.py`'s lifespan hook) and on every page; all get the same.
+    """
+    with _shared_lock:
+        if settings not in _shared:
+            _shared[settings] = SharedResources(settings)
+        return _shared[settings]
+
+
+def forget_shared_resources() -> None:
+    """Makes the next `shared_resources` call start afresh (for tests that change the settings' files)."""
+    with _shared_lock:
+        _shared.clear()
 
 
 def _record(error: Exception) -> str:

@@ -13,6 +13,7 @@ import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from mnist_core.architectures import CNNConfig, MLPConfig
@@ -26,6 +27,7 @@ from mnist_core.sizing import (
     split_sizes,
     training_memory_bytes,
 )
+from mnist_core.store.workspaces import StoreLimits
 
 
 def setting(default: Any, variable: str, help: str, minimum: int | None = None) -> Any:
@@ -61,6 +63,21 @@ class Settings:
     max_run_minutes: int = setting(
         30, "MNIST_MAX_RUN_MINUTES", "Longest estimated run on a 2-core CPU, in minutes.", 1
     )
+    workspace_dir: str = setting(
+        "",
+        "MNIST_WORKSPACE_DIR",
+        "Where workspaces (models, drawings, forms) are kept; default ~/.local/share/mnist-playground.",
+    )
+    max_models: int = setting(20, "MNIST_MAX_MODELS", "Most models one workspace keeps.", 1)
+    max_workspace_mb: int = setting(
+        200, "MNIST_MAX_WORKSPACE_MB", "Most megabytes of models per workspace.", 1
+    )
+    workspace_days: int = setting(
+        30, "MNIST_WORKSPACE_DAYS", "A workspace unused this many days is deleted.", 1
+    )
+    max_workspaces: int = setting(
+        1000, "MNIST_MAX_WORKSPACES", "Most workspaces kept; the least recently used idle one makes room.", 1
+    )
     session_timeout_s: int = setting(
         120,
         "MNIST_SESSION_TIMEOUT_S",
@@ -70,6 +87,24 @@ class Settings:
 
 
 SETTING_FIELDS = dataclasses.fields(Settings)
+
+
+def workspace_root(settings: Settings) -> Path:
+    """The folder the workspace store lives in: MNIST_WORKSPACE_DIR, else the user's data folder."""
+    if settings.workspace_dir:
+        return Path(settings.workspace_dir).expanduser()
+    data_home = os.environ.get("XDG_DATA_HOME", "").strip() or Path.home() / ".local" / "share"
+    return Path(data_home) / "mnist-playground"
+
+
+def store_limits(settings: Settings) -> StoreLimits:
+    """The per-workspace caps the settings ask for."""
+    return StoreLimits(
+        max_models=settings.max_models,
+        max_bytes=settings.max_workspace_mb * 1_000_000,
+        expiry_days=settings.workspace_days,
+        max_workspaces=settings.max_workspaces,
+    )
 
 
 def load_settings() -> Settings:

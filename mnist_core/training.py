@@ -60,6 +60,8 @@ class TrainingJob:
         abandon_after_s: Grace period for `owner_alive`.
         on_epoch: Called on the worker thread with each epoch's history row
             (for command-line progress).
+        on_finish: Called on the worker thread with the job once it has
+            finished, however it ended (to keep its model).
 
     Raises:
         ConfigError: The batch size exceeds the training examples.
@@ -74,6 +76,7 @@ class TrainingJob:
         owner_alive: Callable[[], bool] | None = None,
         abandon_after_s: float = 120.0,
         on_epoch: Callable[[dict], None] | None = None,
+        on_finish: Callable[[TrainingJob], None] | None = None,
     ):
         train_examples = len(splits.y_train)
         if config.batch_size > train_examples:
@@ -87,6 +90,7 @@ class TrainingJob:
         self._owner_alive = owner_alive
         self._abandon_after_s = abandon_after_s
         self._on_epoch = on_epoch
+        self._on_finish = on_finish
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stop_requested = threading.Event()
@@ -194,6 +198,8 @@ class TrainingJob:
         finally:
             if self._limiter is not None and self._ticket is not None:
                 self._limiter.release(self._ticket)
+            if self._on_finish is not None:
+                self._on_finish(self)
             self._finished.set()
 
     def _train(self) -> None:

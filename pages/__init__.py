@@ -1,13 +1,18 @@
-"""The Streamlit pages of the MNIST Playground and the helpers they share."""
+"""The Streamlit pages of the MNIST Playground; their helpers live in `pages/ui/`."""
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-# Streamlit treats a folder named pages/ as an old-style multipage app until some session
-# has run st.navigation: a first visitor who opens /train directly gets pages/train.py on
-# its own, without app.py's navigation and page config. The first page to import this
-# package then switches the server to st.navigation routing and reruns through app.py.
-if PagesManager.uses_pages_directory and get_script_run_ctx(suppress_warning=True) is not None:
-    PagesManager.uses_pages_directory = False
-    st.rerun()
+
+def route_through_app() -> None:
+    """Makes sure this page runs inside `app.py` (page config, workspace, sidebar), never on its own.
+
+    Streamlit treats a folder named pages/ as an old-style multipage app until
+    st.navigation has run, and then runs a page file by itself. `app.py`'s
+    lifespan hook switches that off when the server starts; where there is no
+    lifespan (Streamlit's AppTest), the first page to run switches it off here
+    and reruns through `app.py`. Every page calls this first.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

@@ -7,9 +7,12 @@ from mnist_core.errors import ImageFileError, PredictionError
 from mnist_core.images import read_image
 from mnist_core.predict import predict_one
 from mnist_core.preprocess import CANVAS_SIDE, canvas_to_mnist
+from pages import route_through_app
 from pages.ui import charts, resources, state, text
 from pages.ui.images import enlarge
 from pages.ui.models import all_models, model_picker
+
+route_through_app()
 
 UNSURE = 0.6
 IMAGE_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp"]

@@ -7,10 +7,13 @@ import streamlit as st
 
 from mnist_core.data import make_splits
 from mnist_core.errors import DataError
-from mnist_core.evaluation import evaluate_model, sort_misclassified
-from pages.ui import charts, resources, state
+from mnist_core.evaluation import evaluate_model, report_from_dict, sort_misclassified
+from pages import route_through_app
+from pages.ui import charts, resources, state, text
 from pages.ui.images import enlarge
 from pages.ui.models import all_models, model_picker
+
+route_through_app()
 
 PAGE_SIZE = 40
 ANY = "any"
@@ -30,14 +33,26 @@ def split_arrays(entry, split: str, data):
     return splits.x_val, splits.y_val, f"The last {len(splits.y_val):,} training digits, held out.{note}"
 
 
-def evaluation(entry, split: str, images, labels):
-    """The model's report on the split, computed once per session."""
+def evaluation(entry, split: str, images, labels, store):
+    """The model's report on the split: scored once, then kept (in the workspace for its own models)."""
     cache = st.session_state[state.EVALUATIONS]
-    cache_key = (entry.name, entry.created, split)
-    if cache_key not in cache:
-        with st.spinner(f"Scoring {entry.name} on {len(labels):,} digits…"):
-            cache[cache_key] = evaluate_model(entry.model, images, labels)
-    return cache[cache_key]
+    cache_key = (entry.key, split)
+    if cache_key in cache:
+        return cache[cache_key]
+    workspace_id = st.session_state[state.WORKSPACE]
+    report = None
+    if entry.in_store:
+        body = store.models.load_report(workspace_id, entry.key, split)
+        if body and body.get("examples") == len(labels):
+            report = report_from_dict(body)
+    if report is None:
+        with st.spinner(f"Scoring {text.plain(entry.name)} on {len(labels):,} digits…"):
+            report = evaluate_model(entry.model, images, labels)
+        if entry.in_store:
+            body = {**report.to_dict(include_misclassified=True), "examples": len(labels)}
+            store.models.save_report(workspace_id, entry.key, split, body)
+    cache[cache_key] = report
+    return report
 
 
 def on_cell_click(chart_key: str) -> None:
@@ -67,8 +82,8 @@ split = right.radio(
     persist_state="session",
 )
 images, labels, split_note = split_arrays(entry, split, shared.data)
-st.caption(f"{entry.description}. {split_note}")
-report = evaluation(entry, split, images, labels)
+st.caption(f"{text.plain(entry.description)}. {split_note}")
+report = evaluation(entry, split, images, labels, shared.store)
 
 columns = st.columns(3)
 columns[0].metric("Accuracy", f"{report.accuracy:.2%}")
@@ -78,7 +93,7 @@ columns[2].metric("Mean loss", f"{report.loss:.4f}")
 matrix, per_class = st.columns([3, 2], gap="large")
 with matrix:
     st.markdown("**Confusion matrix** · rows: true digit, columns: prediction")
-    chart_key = f"errors_confusion_{entry.name}_{split}"
+    chart_key = f"errors_confusion_{entry.key}_{split}"
     st.altair_chart(
         charts.confusion_chart(report.confusion),
         key=chart_key,
@@ -118,7 +133,7 @@ if not mistakes:
     st.stop()
 pages = math.ceil(len(mistakes) / PAGE_SIZE)
 # A new key per filter starts the pager again at page 1.
-pager_key = f"errors_page_{entry.name}_{split}_{true}_{predicted}_{order}"
+pager_key = f"errors_page_{entry.key}_{split}_{true}_{predicted}_{order}"
 page = st.pagination(pages, key=pager_key) if pages > 1 else 1
 shown = mistakes[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
 st.caption(

@@ -10,23 +10,45 @@ import time
 from pathlib import Path
 
 import pytest
-import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
+
+from mnist_core.resources import forget_shared_resources
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 # The first run imports TensorFlow and loads the default models.
 TIMEOUT = 60
 
 
+# Streamlit's own PagesManager.__init__, before `server_environment` patches it.
+STREAMLIT_PAGES_MANAGER_INIT = PagesManager.__init__
+
+
+def routed_like_the_server(original_init):
+    """PagesManager.__init__ as on the server: app.py's lifespan hook has switched old-style pages off.
+
+    AppTest runs the script without the ASGI lifespan, and before every run it
+    resets Streamlit's "pages/ folder means old-style pages" flag; the server
+    clears that flag once, at start (see app.py), and so does this.
+    """
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    return init
+
+
 @contextlib.contextmanager
 def server_environment(**variables):
     """The server's environment variables for the sessions opened inside, with fresh shared resources."""
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(PagesManager, "__init__", routed_like_the_server(PagesManager.__init__))
         for name, value in variables.items():
             patch.setenv(name, str(value))
-        st.cache_resource.clear()
+        forget_shared_resources()
         yield
-    st.cache_resource.clear()
+    forget_shared_resources()
 
 
 def run_until(at: AppTest, done, timeout: float = 120.0, what: str = "the condition") -> AppTest:

@@ -25,6 +25,15 @@ TINY_TEST = 200
 TINY_CONFIG = TrainingConfig(model=MLPConfig(hidden_units=(32,)), batch_size=32, epochs=3, seed=0)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def workspace_folder(tmp_path_factory: pytest.TempPathFactory):
+    """Every test's workspace store lives in a temporary folder, never in the user's data folder."""
+    with pytest.MonkeyPatch.context() as patch:
+        folder = tmp_path_factory.mktemp("workspaces")
+        patch.setenv("MNIST_WORKSPACE_DIR", str(folder))
+        yield folder
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # Keras's model.save trips NumPy 2's copy-keyword deprecation; nothing in the core can change that.
     config.addinivalue_line(

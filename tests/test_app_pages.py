@@ -7,13 +7,14 @@ Each `AppTest` is one browser session; they share the process-wide `SharedResour
 import io
 
 import pytest
-import streamlit as st
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from mnist_core.persistence import load_model_bytes, model_to_bytes
 from mnist_core.presets import PRESETS
+from mnist_core.resources import forget_shared_resources
 from pages.ui import state
+from pages.ui.resources import get_resources
 from tests.apptest import (
     APP,
     TIMEOUT,
@@ -54,12 +55,12 @@ def test_home_shows_links_data_source_and_default_models():
     assert model_names(at) == ["Default CNN", "Default MLP"]
 
 
-def test_home_renders_while_resources_load():
-    st.cache_resource.clear()
+def test_home_waits_for_a_fresh_load_without_rerunning():
+    forget_shared_resources()
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
     assert not at.exception
-    assert at.page_link and at.subheader, "the page must render in full before loading ends"
-    run_until(at, lambda at: not loading(at), what="the shared resources to load")
+    assert [link.label for link in at.page_link] == ["Train", "Errors", "Draw"]
+    assert not loading(at), "the page waits in place for the load, then shows what loaded"
     assert model_names(at) == ["Default CNN", "Default MLP"]
 
 
@@ -137,19 +138,22 @@ def test_tiny_run_survives_page_switches_and_its_model_reaches_errors_and_draw()
     button(at, "Start training").click().run()
     assert button(at, "Start training").disabled, "a second Start must be impossible while training"
     assert not button(at, "Stop").disabled
-    job = at.session_state[state.RUN_JOB]
+    runs = get_resources().runs
+    job = runs.latest(at.session_state[state.WORKSPACE]).job
     at.switch_page("pages/draw.py").run()
     at.switch_page("pages/train.py").run()
-    assert at.session_state[state.RUN_JOB] is job and at.session_state[state.RUN_COUNT] == 1
+    assert runs.latest(at.session_state[state.WORKSPACE]).job is job
     run_until(at, lambda at: at.success, what="the run to finish")
     assert "Finished 1 epochs" in texts(at.success)
     name = "Run 1 · seed-mlp-32-64 (edited)"
     assert model_names(at) == ["Default CNN", "Default MLP", name]
     assert not button(at, "Start training").disabled
     assert at.multiselect[0].value == [name], "the finished run is offered for comparison"
-    assert at.selectbox[-1].value == name, "the download box offers the newest model"
-    trained = at.session_state[state.MODELS][-1].model
-    assert (
+    assert at.selectbox(key=state.FILES_MODEL).value == name, "the download box offers the newest model"
+    store = get_resources().store
+    record = store.models.list(at.session_state[state.WORKSPACE])[-1]
+    trained = store.models.load(at.session_state[state.WORKSPACE], record.id)
+    assert record.name == name and (
         load_model_bytes(model_to_bytes(trained), "run.keras").model.count_params() == trained.count_params()
     )
 
@@ -197,13 +201,11 @@ def test_uploading_a_corrupt_model_shows_the_reason_and_keeps_the_list():
     assert model_names(at) == ["Default CNN", "Default MLP"]
 
 
-def test_uploading_a_keras_model_adds_it_to_the_session():
-    from pages.ui.resources import get_resources
-
+def test_uploading_a_keras_model_adds_it_to_the_workspace():
     data = model_to_bytes(get_resources().default_models[1].model)
     at = open_app("pages/train.py")
     at.file_uploader(key="train_upload").set_value(("my-mlp.keras", data, "application/octet-stream")).run()
-    assert "Added **Uploaded · my-mlp**" in texts(at.success)
+    assert "Added Uploaded · my-mlp to your models." in texts(at.success)
     assert model_names(at)[-1] == "Uploaded · my-mlp"
     another_browser = open_app("pages/draw.py")
     assert another_browser.selectbox(key="draw_model").options == ["Default CNN", "Default MLP"]
@@ -225,7 +227,7 @@ def test_draw_page_with_an_empty_canvas_predicts_nothing():
     at = open_app("pages/draw.py")
     assert [(metric.label, metric.value) for metric in at.metric] == [("Prediction", "-")]
     assert "draw a digit" in texts(at.info)
-    assert [item.label for item in at.button] == ["Clear"]
+    assert [item.label for item in at.main.button] == ["Clear"]
     at.checkbox(key="draw_compare").check().run()
     assert at.selectbox(key="draw_model_b").value == "Default MLP"
 

@@ -4,21 +4,32 @@ import json
 
 import pytest
 
-from mnist_core.catalog import entry_from_loaded, entry_from_result, unique_name
+from mnist_core.catalog import entry_from_info, entry_from_loaded, info_from_result, unique_name
 from mnist_core.persistence import LoadedModel, load_model, load_model_bytes, save_model, sidecar_path
 from mnist_core.sizing import count_params, describe_model
 
 
-def test_entry_from_result_fills_fields(trained):
-    entry = entry_from_result(trained, "Run 1 · tiny")
+def test_info_from_result_is_json_and_builds_an_entry(trained):
+    stored = json.loads(json.dumps(info_from_result(trained)))  # As the store keeps it.
 
-    assert entry.name == "Run 1 · tiny" and entry.origin == "trained"
+    entry = entry_from_info("Run 1 · tiny", "trained", stored, "abc", lambda: trained.model, in_store=True)
+
+    assert entry.name == "Run 1 · tiny" and entry.origin == "trained" and entry.in_store
     assert entry.model is trained.model and entry.config == trained.config
     assert entry.description == describe_model(trained.config.model)
     assert f"{count_params(trained.config.model):,} parameters" in entry.description
     assert entry.test_accuracy == trained.test_accuracy
-    assert entry.progress is trained.progress
+    assert [row["epoch"] for row in entry.history] == [1, 2, 3]
     assert entry.created > 0
+
+
+def test_an_entry_loads_its_model_only_when_used(trained):
+    calls = []
+    entry = entry_from_info(
+        "x", "trained", {"history": "not a list"}, "k", lambda: calls.append(1) or trained.model
+    )
+    assert calls == [] and entry.history == []
+    assert entry.model is trained.model and calls == [1]
 
 
 def test_entry_from_loaded_with_sidecar_uses_config(trained, model_dir):
@@ -30,7 +41,7 @@ def test_entry_from_loaded_with_sidecar_uses_config(trained, model_dir):
     assert entry.config == trained.config
     assert entry.description == describe_model(trained.config.model)
     assert entry.test_accuracy == 0.875
-    assert entry.progress is None
+    assert entry.history == []
 
 
 def test_entry_from_loaded_without_config_describes_layers(trained):

@@ -8,12 +8,12 @@ from mnist_core.errors import ConfigError
 from mnist_core.settings import SETTING_FIELDS, Settings, check_caps, load_settings
 
 # Every whole-number setting, by its environment variable.
-VARIABLES = {item.metadata["variable"]: item.name for item in SETTING_FIELDS if item.name != "mnist_npz"}
+VARIABLES = {item.metadata["variable"]: item.name for item in SETTING_FIELDS if item.type not in (str, "str")}
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
-    for variable in [*VARIABLES, "MNIST_NPZ"]:
+    for variable in [*VARIABLES, "MNIST_NPZ", "MNIST_WORKSPACE_DIR", "XDG_DATA_HOME"]:
         monkeypatch.delenv(variable, raising=False)
 
 
@@ -146,3 +146,14 @@ def test_check_caps_accepts_every_preset_and_the_shipped_recipes():
 
     for preset in PRESETS.values():
         check_caps(preset.config.replace(epochs=20, augment=True), Settings())
+
+
+def test_workspace_root_defaults_to_the_users_data_folder(monkeypatch, tmp_path):
+    from mnist_core.settings import workspace_root
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert workspace_root(load_settings()) == tmp_path / ".local" / "share" / "mnist-playground"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert workspace_root(load_settings()) == tmp_path / "data" / "mnist-playground"
+    monkeypatch.setenv("MNIST_WORKSPACE_DIR", " ~/classroom ")
+    assert workspace_root(load_settings()) == tmp_path / "classroom"

@@ -13,8 +13,8 @@ from mnist_core.errors import ConfigError
 from mnist_core.fields import FieldSpec, format_text
 from mnist_core.links import config_from_query
 from mnist_core.overrides import BLOCK_FIELDS, all_surface_fields, surface_fields
+from pages.ui.form_memory import form_key
 from pages.ui.form_values import form_fields
-from pages.ui.train_form import form_key
 from tests.apptest import open_app, server_environment
 
 NOT_FIELDS = {"help", "preset", "model", "out", "data"}

@@ -32,9 +32,12 @@ def app_env(**overrides: str | int) -> dict[str, str]:
     """Environment for the app server: this process's, MNIST_NPZ filled in when found, then overrides.
 
     An override of "" removes the variable (MNIST_NPZ="" forces the offline fallback set).
+    Without MNIST_WORKSPACE_DIR, the server gets a fresh temporary workspace folder.
     """
     env = dict(os.environ)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # A server under test keeps its workspaces in a folder of its own, never the user's.
+    env.setdefault("MNIST_WORKSPACE_DIR", tempfile.mkdtemp(prefix="mnist-workspaces-"))
     npz = find_mnist_npz()
     if npz:
         env["MNIST_NPZ"] = npz

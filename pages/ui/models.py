@@ -1,43 +1,56 @@
-"""This session's models: the list the pages share, the model pickers and the models table.
+"""The models a session can use: the shipped defaults and its workspace's own, the pickers and the table.
 
-Everything a user makes (runs, models, evaluations) lives in their session,
-so two browsers never see each other's work; only the read-only
-`SharedResources` (data, default models, training limiter) is process-wide.
+A workspace's models live in the store (they outlive the session); an entry
+loads its Keras model from there when it is first used, and the store keeps
+recently used models in memory.
 """
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
-from mnist_core.catalog import ModelEntry, unique_name
-from mnist_core.resources import DEFAULT_MODEL_FILES, SharedResources
-from pages.ui import state
-
-ORIGIN_LABELS = {"default": "shipped default", "trained": "trained here", "uploaded": "uploaded"}
-
-
-def session_models() -> list[ModelEntry]:
-    """The models this session trained or uploaded, oldest first (`app.py` collects a finished run first)."""
-    return st.session_state[state.MODELS]
+from mnist_core.catalog import ORIGIN_LABELS, ModelEntry, entry_from_info
+from mnist_core.errors import StoreError
+from mnist_core.resources import SharedResources
+from pages.ui import state, text
 
 
-def all_models(resources: SharedResources) -> list[ModelEntry]:
-    """The shipped defaults, then this session's own models."""
-    return [*resources.default_models, *session_models()]
+def workspace_models(shared: SharedResources) -> list[ModelEntry]:
+    """The models this workspace trained or uploaded, oldest first (and any whose saving failed)."""
+    workspace_id = st.session_state[state.WORKSPACE]
+    try:
+        records = shared.store.models.list(workspace_id)
+    except StoreError as error:
+        st.error(text.plain(error), icon=":material/error:")
+        return []
+    load = shared.store.models.load
+    entries = [
+        entry_from_info(
+            record.name,
+            record.origin,
+            record.info,
+            record.id,
+            functools.partial(load, workspace_id, record.id),
+            created=record.created,
+            in_store=True,
+        )
+        for record in records
+    ]
+    return entries + shared.runs.unsaved_models(workspace_id)
 
 
-def add_model(entry: ModelEntry) -> None:
-    """Adds a model to this session's list and selects it on the Errors and Draw pages."""
-    st.session_state[state.MODELS].append(entry)
+def all_models(shared: SharedResources) -> list[ModelEntry]:
+    """The shipped defaults, then this workspace's own models."""
+    return [*shared.default_models, *workspace_models(shared)]
+
+
+def select_everywhere(name: str) -> None:
+    """Selects a model in the Errors and Draw pages' pickers (a new model is what one looks at next)."""
     for picker in state.PICKERS:
-        st.session_state[picker] = entry.name
-
-
-def new_model_name(base: str) -> str:
-    """`base`, or `base (2)`... so that no two models of this session share a name."""
-    taken = [*DEFAULT_MODEL_FILES, *(entry.name for entry in st.session_state[state.MODELS])]
-    return unique_name(base, taken)
+        st.session_state[picker] = name
 
 
 def model_picker(models: list[ModelEntry], label: str, key: str, *, default_index: int = 0) -> ModelEntry:

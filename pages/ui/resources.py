@@ -1,22 +1,23 @@
-"""The process-wide, read-only resources (data, default models, training limiter) and their loading note.
+"""The process-wide resources (data, default models, limiter, workspace store, runs) and their loading note.
 
-Only these live in `st.cache_resource`; everything a user makes stays in their own session.
+Loading starts when the server starts (`app.py`'s lifespan hook) or, at the
+latest, when the first browser connects; it costs the same however many
+sessions wait. A waiting page says what is loading and about how long is
+left, updating that one line in place: it never reruns while it waits.
 """
 
 from __future__ import annotations
 
 import streamlit as st
+from streamlit import runtime
 
 from mnist_core.errors import ConfigError
-from mnist_core.resources import SharedResources
+from mnist_core.resources import SharedResources, shared_resources
 from mnist_core.settings import load_settings
+from pages.ui import text
 
-
-@st.cache_resource(show_spinner=False)
-def _shared_resources() -> SharedResources:
-    # One per server process; it loads data, TensorFlow and the default models on its own thread.
-    keep_keras_state_between_runs()
-    return SharedResources(load_settings())
+# How often a waiting page refreshes its "about N s left" line (and notices a click elsewhere).
+WAIT_STEP_S = 0.25
 
 
 def keep_keras_state_between_runs() -> None:
@@ -39,31 +40,46 @@ def _clean_nothing() -> None:
     """Replacement for Streamlit's per-run Keras clean-up (see above)."""
 
 
+def session_alive(session_id: str) -> bool:
+    """Whether a browser session is still connected (a run is abandoned once none of its workspace is)."""
+    return not runtime.exists() or runtime.get_instance().is_active_session(session_id)
+
+
+def start_loading() -> SharedResources:
+    """The process's resources, loading in the background; the same object for every caller."""
+    keep_keras_state_between_runs()
+    shared = shared_resources(load_settings())
+    shared.runs.session_alive = session_alive
+    return shared
+
+
 def get_resources() -> SharedResources:
     """The process-wide resources (possibly still loading); stops the page on bad settings."""
     try:
-        return _shared_resources()
+        return start_loading()
     except ConfigError as error:
-        st.error(f"This server's settings are invalid, so nothing can load: {error}")
+        st.error(f"This server's settings are invalid, so nothing can load: {text.plain(error)}")
         st.stop()
 
 
-@st.fragment(run_every=0.5)
-def loading_status() -> None:
-    """Shows the loading stage, re-checked twice a second; reruns the page once loading is done."""
-    resources = get_resources()
-    if resources.ready:
-        st.rerun()
-    st.info(f"Loading the models… {resources.stage}", icon=":material/hourglass_top:")
+def wait_while_loading(shared: SharedResources) -> None:
+    """Shows what is loading and about how long is left, in place, until loading has finished."""
+    note = st.empty()
+    shown = ""
+    while not shared.wait(WAIT_STEP_S):
+        line = f"Loading the models… {shared.stage} About {shared.seconds_left()} s left."
+        if line != shown:  # An unchanged line sends nothing; a new one also lets a click elsewhere stop us.
+            note.info(line, icon=":material/hourglass_top:")
+            shown = line
+    note.empty()
 
 
 def wait_for_resources(*, need_data: bool = False) -> SharedResources:
-    """The loaded resources; until then shows the loading stage and stops the page."""
-    resources = get_resources()
-    if not resources.ready:
-        loading_status()
+    """The loaded resources; until then the page waits here, saying what loads."""
+    shared = get_resources()
+    if not shared.ready:
+        wait_while_loading(shared)
+    if need_data and shared.data is None:
+        st.error(f"No MNIST data could be loaded, so this page cannot work: {text.plain(shared.data_error)}")
         st.stop()
-    if need_data and resources.data is None:
-        st.error(f"No MNIST data could be loaded, so this page cannot work: {resources.data_error}")
-        st.stop()
-    return resources
+    return shared

@@ -23,8 +23,8 @@ from mnist_core.sizing import (
     split_sizes,
     training_memory_bytes,
 )
-from pages.ui import charts, registry, run, state
-from pages.ui.models import session_models
+from pages.ui import charts, registry, run, state, text
+from pages.ui.models import workspace_models
 
 
 def controls(config: TrainingConfig | None, recipe: str, resources: SharedResources) -> None:
@@ -85,22 +85,44 @@ def estimate(config: TrainingConfig, total: int, settings: Settings) -> None:
     st.caption(describe_model(config.model))
 
 
-def live_run(resources: SharedResources) -> None:
-    """The latest run's progress and curves, refreshed every second while it runs."""
-    if st.session_state[state.RUN_JOB] is None:
-        st.info("No run yet: pick a recipe and press **Start training**; live progress and curves show here.")
+def live_run(shared: SharedResources) -> None:
+    """The workspace's latest run: progress and curves, refreshed every second while it runs."""
+    current = run.latest()
+    if current is None:
+        interrupted = run.last_interrupted()
+        if interrupted is not None:
+            st.warning(
+                f"{text.plain(interrupted.label)}: {text.plain(interrupted.message)}",
+                icon=":material/restart_alt:",
+            )
+        else:
+            st.info(
+                "No run yet: pick a recipe and press **Start training**; live progress and curves show here."
+            )
         return
-    st.fragment(_live_view, run_every=1.0 if run.in_progress() else None)(resources.limiter.max_running)
+    st.fragment(_live_view, run_every=1.0 if run.in_progress() else None)(shared.limiter.max_running)
 
 
 def _live_view(slots: int) -> None:
-    session = st.session_state
-    progress = session[state.RUN_JOB].progress()
-    if progress.finished and not session[state.RUN_COLLECTED]:
+    current = run.latest()
+    if current is None:
+        return
+    progress = current.job.progress()
+    if current.settled and st.session_state[state.RUN_SEEN] != current.id:
         run.collect_finished_run()
         st.rerun()
-    st.subheader(session[state.RUN_LABEL])
-    _status(progress, session[state.RUN_MODEL_NAME], slots)
+    st.subheader(current.label)
+    if progress.finished and not current.settled:
+        st.info("Saving the model into your workspace…", icon=":material/save:")
+        return
+    _status(progress, current.model_name, slots)
+    if current.save_error:
+        st.error(text.plain(current.save_error), icon=":material/error:")
+        if current.unsaved is not None:
+            st.caption(
+                "The model stays usable until the server restarts; delete a model to make room, "
+                "then train again."
+            )
     if not progress.batches["step"]:
         return
     smoothing = st.slider(
@@ -134,7 +156,9 @@ def _status(progress: JobProgress, model_name: str | None, slots: int) -> None:
     elif progress.status == JobStatus.DONE:
         st.success(progress.message, icon=":material/check_circle:")
         if model_name:
-            st.caption(f"Added to your models as **{model_name}**: inspect its mistakes or draw for it.")
+            st.caption(
+                f"Added to your models as **{text.plain(model_name)}**: inspect its mistakes or draw for it."
+            )
             links = st.columns(4)
             links[0].page_link(registry.ERRORS.path, label="See its errors", icon=registry.ERRORS.icon)
             links[1].page_link(registry.DRAW.path, label="Draw for it", icon=registry.DRAW.icon)
@@ -152,15 +176,15 @@ def _status(progress: JobProgress, model_name: str | None, slots: int) -> None:
     columns[3].metric("Validation accuracy", f"{val_accuracy:.2%}" if val_accuracy is not None else "–")
 
 
-def compare_runs() -> None:
+def compare_runs(shared: SharedResources) -> None:
     """Overlays the validation curves of the runs the user picks."""
     st.subheader("Compare runs")
-    runs = {entry.name: entry for entry in session_models() if entry.progress is not None}
+    runs = {entry.name: entry for entry in workspace_models(shared) if entry.history}
     if not runs:
-        st.caption("Each finished run of this session shows up here, to overlay its validation curves.")
+        st.caption("Each finished run of this workspace shows up here, to overlay its validation curves.")
         return
     names = st.multiselect("Runs", list(runs), default=list(runs)[-3:], placeholder="Pick runs to compare")
-    chosen = {name: runs[name].progress.epochs_history for name in names}
+    chosen = {name: runs[name].history for name in names}
     frame = charts.comparison_frame(chosen)
     if frame.empty:
         st.caption("Pick runs with a validation split to see their curves.")

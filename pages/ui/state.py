@@ -2,7 +2,7 @@
 
 `app.py` calls `init_state()` before every page, so no page creates a key lazily.
 The Train form's fields are the exceptions that prove the rule: they are
-"cfg.<field name>", one per field of the table (see `train_form.form_key`).
+"cfg.<field name>", one per field of the table (see `form_memory.form_key`).
 """
 
 from __future__ import annotations
@@ -11,22 +11,24 @@ import copy
 
 import streamlit as st
 
-# The training run (see run.py).
-RUN_JOB = "run_job"  # The session's latest TrainingJob, or None.
-RUN_COLLECTED = "run_collected"  # Whether the finished run's model has joined MODELS.
-RUN_LABEL = "run_label"  # "Run 2 · fast-cnn".
-RUN_COUNT = "run_count"
-RUN_MODEL_NAME = "run_model_name"  # The name the run's model was added under.
+# This browser's workspace (see workspace.py).
+WORKSPACE = "workspace"  # The workspace id: a secret, kept in a cookie too.
+WORKSPACE_NOTICE = "workspace_notice"  # Why a new workspace was started, to say once.
+COOKIE_WRITTEN = "cookie_written"  # The id the browser was last asked to keep.
+FORGET_PENDING = "forget_pending"  # "Forget this workspace" was pressed; waiting for the confirmation.
+
+# The training run, which belongs to the workspace (see run.py).
+RUN_SEEN = "run_seen"  # The id of the finished run whose model this session has selected.
 RUN_TOAST = "run_toast"  # A note to show once, when a run ended on another page.
 
-# What the session made.
-MODELS = "models"  # ModelEntry list, oldest first.
-EVALUATIONS = "evaluations"  # (model name, created, split) -> EvaluationReport.
+# What the session looked at.
+EVALUATIONS = "evaluations"  # (model key, split) -> EvaluationReport, a cache of the store's reports.
 UPLOAD_MESSAGE = "upload_message"  # ("success" | "error", text) about the last model upload.
 
 # The Train form.
 FORM_READY = "train_form_ready"  # The URL (or the default recipe) has been read into the form.
 FORM_NOTICES = "train_notices"  # Notices about a link's ignored values.
+FORM_SAVED = "train_form_saved"  # The form as last saved to the workspace (JSON), to save only changes.
 CONV_ROWS = "train_conv_rows"  # The conv-block rows a fresh editor starts from.
 CONV_LATEST = "train_conv_latest"  # The rows as last edited.
 CONV_VERSION = "train_conv_version"  # Bumped to give the editor a fresh key (after a recipe change).
@@ -34,6 +36,7 @@ CONV_VERSION = "train_conv_version"  # Bumped to give the editor a fresh key (af
 # Widgets.
 TRAIN_SMOOTHING = "train_smoothing"
 TRAIN_UPLOAD = "train_upload"
+FILES_MODEL = "files_model"  # The model the Train page's download and delete buttons act on.
 ERRORS_MODEL = "errors_model"
 ERRORS_SPLIT = "errors_split"
 ERRORS_TRUE = "errors_true"
@@ -47,19 +50,19 @@ DRAW_STROKE = "draw_stroke"
 DRAW_UPLOAD = "draw_upload"
 
 # The model pickers a new model is selected in.
-PICKERS = (ERRORS_MODEL, DRAW_MODEL)
+PICKERS = (ERRORS_MODEL, DRAW_MODEL, FILES_MODEL)
 
 DEFAULTS = {
-    RUN_JOB: None,
-    RUN_COLLECTED: True,
-    RUN_LABEL: "",
-    RUN_COUNT: 0,
-    RUN_MODEL_NAME: None,
-    MODELS: [],
+    WORKSPACE: None,
+    WORKSPACE_NOTICE: None,
+    COOKIE_WRITTEN: None,
+    FORGET_PENDING: False,
+    RUN_SEEN: None,
     EVALUATIONS: {},
     UPLOAD_MESSAGE: None,
     FORM_READY: False,
     FORM_NOTICES: [],
+    FORM_SAVED: None,
     CONV_ROWS: [],
     CONV_LATEST: [],
     CONV_VERSION: 0,

@@ -3,14 +3,13 @@
 Every widget is made from the table of training fields (label, help, bounds)
 and keyed by its field's name ("cfg.<field>", with persist_state="session",
 so the form survives trips to other pages). A new field in the table shows up
-here by itself. A preset, or the URL's query parameters on the page's first
-load, is written into those values before the widgets are drawn.
+here by itself. What the form holds on a first visit (a link, the workspace's
+saved form, the default recipe) is `form_memory`'s job.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -19,17 +18,12 @@ from mnist_core.architectures import MAX_FILTERS, MAX_UNITS
 from mnist_core.config import MNIST_TRAIN_SIZE, TrainingConfig
 from mnist_core.errors import ConfigError
 from mnist_core.fields import FieldSpec
-from mnist_core.links import config_from_query
 from mnist_core.overrides import BLOCK_FIELDS, MODEL_FIELDS, TRAINING_FIELDS
-from mnist_core.presets import PRESETS, RECIPES, recipe_config, recipe_for
+from mnist_core.presets import PRESETS, RECIPES, recipe_config
 from mnist_core.resources import SharedResources
 from mnist_core.settings import Settings, check_caps
-from pages.ui import form_values, state, text
+from pages.ui import form_memory, form_values, state, text
 
-DEFAULT_RECIPE = "fast-cnn"
-RECIPE_KEY = "cfg.recipe"
-# Streamlit's own query parameters, which are not training settings.
-STREAMLIT_PARAMS = ("embed", "embed_options")
 # How a few fields are shown; every other field gets its kind's usual widget.
 RADIOS = {"lr_schedule": {"constant": "constant", "one_cycle": "one-cycle (warm up, then cosine decay)"}}
 SLIDERS = ("dropout_rate", "conv_dropout_rate", "dense_dropout_rate")
@@ -40,43 +34,9 @@ SWITCH_LABELS = {
 }
 
 
-def form_key(name: str) -> str:
-    """The session-state key of a field's widget."""
-    return f"cfg.{name}"
-
-
-def load_config(config: TrainingConfig, preset: str | None, resources: SharedResources) -> list[str]:
-    """Writes a configuration into the form; returns notices about values changed to fit the caps."""
-    total = len(resources.data.y_train)
-    values, rows, notices = form_values.values_from_config(config, total, resources.settings)
-    session = st.session_state
-    for name, value in values.items():
-        session[form_key(name)] = value
-    session[RECIPE_KEY] = recipe_for(config, preset)
-    session[state.CONV_ROWS] = session[state.CONV_LATEST] = rows
-    session[state.CONV_VERSION] += 1
-    return notices
-
-
-def prefill_once(resources: SharedResources) -> None:
-    """On this session's first visit, fills the form from the URL (or the default recipe)."""
-    session = st.session_state
-    if session[state.FORM_READY]:
-        return
-    session[state.FORM_READY] = True
-    params = {
-        name: value for name, value in st.query_params.to_dict().items() if name not in STREAMLIT_PARAMS
-    }
-    if params:
-        config, preset, notices = config_from_query(params)
-    else:
-        config, preset, notices = PRESETS[DEFAULT_RECIPE].config, DEFAULT_RECIPE, []
-    session[state.FORM_NOTICES] = notices + load_config(config, preset, resources)
-
-
 def _on_recipe_change(resources: SharedResources) -> None:
-    recipe = st.session_state[RECIPE_KEY]
-    load_config(recipe_config(recipe), recipe if recipe in PRESETS else None, resources)
+    recipe = st.session_state[form_memory.RECIPE_KEY]
+    form_memory.load_config(recipe_config(recipe), recipe if recipe in PRESETS else None, resources)
 
 
 def render(resources: SharedResources) -> tuple[TrainingConfig | None, str]:
@@ -86,7 +46,7 @@ def render(resources: SharedResources) -> tuple[TrainingConfig | None, str]:
     recipe = picker.selectbox(
         "Recipe",
         RECIPES,
-        key=RECIPE_KEY,
+        key=form_memory.RECIPE_KEY,
         persist_state="session",
         on_change=_on_recipe_change,
         args=(resources,),
@@ -106,8 +66,9 @@ def render(resources: SharedResources) -> tuple[TrainingConfig | None, str]:
         st.subheader("Training")
         _grid(TRAINING_FIELDS, bounds)
         _caps_caption(settings, kind, architecture=False)
+    form_memory.save_if_changed(resources, recipe)
     try:
-        config = form_values.config_from_form(recipe, _values(), rows, total, settings)
+        config = form_values.config_from_form(recipe, form_memory.values(), rows, total, settings)
         check_caps(config, settings, total)
     except ConfigError as error:
         st.error(text.plain(labelled(str(error))), icon=":material/error:")
@@ -143,11 +104,6 @@ def labelled(message: str) -> str:
     return message
 
 
-def _values() -> dict[str, Any]:
-    prefix = form_key("")
-    return {name[len(prefix) :]: value for name, value in st.session_state.items() if name.startswith(prefix)}
-
-
 def _bounds(settings: Settings, total: int) -> dict[str, int]:
     """Widget maxima lowered to this server's caps and data."""
     return {
@@ -164,7 +120,7 @@ def _grid(fields: dict[str, FieldSpec], bounds: dict[str, int]) -> None:
         if name in SWITCH_LABELS:
             free = None
             left, right = st.columns(2, vertical_alignment="bottom")
-            switch = form_key(form_values.switch_key(name))
+            switch = form_memory.form_key(form_values.switch_key(name))
             left.checkbox(SWITCH_LABELS[name], key=switch, persist_state="session")
             _widget(right, field_spec, bounds, disabled=not st.session_state[switch])
         elif field_spec.kind == "sizes" or name in RADIOS:
@@ -181,7 +137,12 @@ def _grid(fields: dict[str, FieldSpec], bounds: dict[str, int]) -> None:
 def _widget(container, field_spec: FieldSpec, bounds: dict[str, int], *, disabled: bool = False) -> None:
     """The widget of one field, bound to its form value for the session."""
     name = field_spec.name
-    bound = {"key": form_key(name), "persist_state": "session", "help": field_spec.help, "disabled": disabled}
+    bound = {
+        "key": form_memory.form_key(name),
+        "persist_state": "session",
+        "help": field_spec.help,
+        "disabled": disabled,
+    }
     if name in RADIOS:
         choices = RADIOS[name]
         container.radio(field_spec.label, list(choices), format_func=choices.get, horizontal=True, **bound)
