@@ -39,8 +39,8 @@ def show_prediction(entry, digit, title: bool, label: str) -> None:
     st.vega_lite_chart(*charts.probability_figure(prediction.probabilities), width="stretch")
 
 
-def show_predictions(image, entries, label: str = "Prediction", source: str = "canvas") -> None:
-    """Preprocesses the image like MNIST, then shows each model's answer and the 28×28 input.
+def show_predictions(image, entries, label: str = "Prediction", source: str = "canvas"):
+    """Preprocesses the image like MNIST, shows each model's answer and the 28×28 input; returns that input.
 
     `label` names the metric; the drawing's is exactly "Prediction", which browser tests look for.
     """
@@ -50,12 +50,13 @@ def show_predictions(image, entries, label: str = "Prediction", source: str = "c
     if digit is None:
         st.metric(label, "-")
         st.info(steps.reason if steps else "The canvas is empty: draw a digit.", icon=":material/draw:")
-        return
+        return None
     columns = st.columns([3] * len(entries) + [2])
     for column, entry in zip(columns, entries, strict=False):
         with column:
             show_prediction(entry, digit, title=len(entries) > 1, label=label)
     columns[-1].image(enlarge(digit, 5), caption="What the model sees: 28×28, centred like MNIST")
+    return digit
 
 
 def clear_canvas() -> None:
@@ -80,7 +81,9 @@ def drawing(entries) -> None:
         st.button("Clear", icon=":material/ink_eraser:", on_click=clear_canvas)
         st.slider("Stroke width", 5, 40, key=state.DRAW_STROKE, persist_state="session")
     with answers:
-        show_predictions(result.image_data, entries)
+        digit = show_predictions(result.image_data, entries)
+    if digit is not None:
+        st.session_state[state.DRAWING] = result.image_data
 
 
 st.title("Draw a digit")

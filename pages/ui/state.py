@@ -48,6 +48,7 @@ DRAW_COMPARE = "draw_compare"
 DRAW_CANVAS = "draw_canvas"  # Bumped by Clear: the canvas's key, so a new one starts empty.
 DRAW_STROKE = "draw_stroke"
 DRAW_UPLOAD = "draw_upload"
+DRAWING = "drawing"  # The latest canvas drawing with ink (RGBA array), for the Inside page and runs.
 
 # The model pickers a new model is selected in.
 PICKERS = (ERRORS_MODEL, DRAW_MODEL, FILES_MODEL)
@@ -68,6 +69,7 @@ DEFAULTS = {
     CONV_VERSION: 0,
     DRAW_CANVAS: 0,
     DRAW_STROKE: 20,
+    DRAWING: None,
 }
 
 
