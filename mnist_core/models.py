@@ -67,9 +67,36 @@ def build_model(config: TrainingConfig, steps_per_epoch: int | None = None):
                 stack.append(layers.Dropout(model_config.dense_dropout_rate, name=f"dense_dropout_{index}"))
     stack.append(layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities"))
     model = keras.Sequential(stack, name=model_config.kind)
+    return compile_for_training(model, config, steps_per_epoch)
+
+
+def continue_from(model, config: TrainingConfig, steps_per_epoch: int | None = None):
+    """A trainable copy of an existing classifier (a default, a run, an upload), compiled as `config` says.
+
+    The copy takes (N, 28, 28) images like every model here: a model made for
+    (28, 28, 1) or (784,) inputs gets a reshape in front. The original is untouched.
+    """
+    from mnist_core.predict import outputs_probabilities
+
+    keras = keras_module()
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    input_shape = tuple(model.inputs[0].shape[1:])
+    if input_shape != (IMAGE_SIZE, IMAGE_SIZE):
+        copy = keras.Sequential(
+            [keras.Input((IMAGE_SIZE, IMAGE_SIZE)), keras.layers.Reshape(input_shape), copy], name=model.name
+        )
+    return compile_for_training(copy, config, steps_per_epoch, from_logits=not outputs_probabilities(model))
+
+
+def compile_for_training(
+    model, config: TrainingConfig, steps_per_epoch: int | None = None, *, from_logits=False
+):
+    """Compiles `model` with the configuration's optimizer and schedule, cross-entropy loss and accuracy."""
+    keras = keras_module()
     model.compile(
         optimizer=_optimizer(config, steps_per_epoch or math.ceil(DEFAULT_TRAIN_SIZE / config.batch_size)),
-        loss="sparse_categorical_crossentropy",
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits),
         metrics=["accuracy"],
     )
     return model

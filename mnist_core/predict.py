@@ -97,19 +97,19 @@ def _serving_function(model):
 def _trace(model):
     tf = tensorflow()
     input_shape = tuple(model.inputs[0].shape[1:])
-    outputs_probabilities = _ends_in_softmax(model)
+    probabilities = outputs_probabilities(model)
 
     @tf.function(input_signature=[tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE], tf.float32)])
     def serve(images):
         batch = tf.reshape(images, [-1, *input_shape])
         outputs = model(batch, training=False)
         outputs = tf.cast(tf.reshape(outputs, [-1, NUM_CLASSES]), tf.float32)
-        return outputs if outputs_probabilities else tf.nn.softmax(outputs)
+        return outputs if probabilities else tf.nn.softmax(outputs)
 
     return serve
 
 
-def _ends_in_softmax(model) -> bool:
+def outputs_probabilities(model) -> bool:
     """Whether the model outputs probabilities (else it outputs logits)."""
     last = model.layers[-1] if model.layers else None
     activation = getattr(last, "activation", None)

@@ -24,7 +24,7 @@ from mnist_core.catalog import ModelEntry, entry_from_loaded
 from mnist_core.data import MnistData, load_mnist
 from mnist_core.errors import MnistCoreError, describe_error
 from mnist_core.limiter import TrainingLimiter
-from mnist_core.settings import Settings, store_limits, workspace_root
+from mnist_core.settings import Settings, class_limits, store_limits, workspace_root
 from mnist_core.store import WorkspaceStore
 from mnist_core.workspace_runs import WorkspaceRuns
 
@@ -49,7 +49,7 @@ class SharedResources:
         self.settings = settings
         self.models_dir = models_dir
         self.limiter = TrainingLimiter(settings.max_concurrent_trainings)
-        self.store = WorkspaceStore(workspace_root(settings), store_limits(settings))
+        self.store = WorkspaceStore(workspace_root(settings), store_limits(settings), class_limits(settings))
         self.runs = WorkspaceRuns(self.store, self.limiter, settings.session_timeout_s)
         self.data: MnistData | None = None
         self.data_error = ""

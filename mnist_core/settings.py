@@ -27,6 +27,7 @@ from mnist_core.sizing import (
     split_sizes,
     training_memory_bytes,
 )
+from mnist_core.store.classes import ClassLimits
 from mnist_core.store.workspaces import StoreLimits
 
 
@@ -78,6 +79,8 @@ class Settings:
     max_workspaces: int = setting(
         1000, "MNIST_MAX_WORKSPACES", "Most workspaces kept; the least recently used idle one makes room.", 1
     )
+    max_drawings: int = setting(500, "MNIST_MAX_DRAWINGS", "Most drawings one workspace keeps.", 1)
+    max_class_drawings: int = setting(3000, "MNIST_MAX_CLASS_DRAWINGS", "Most drawings in one class set.", 1)
     session_timeout_s: int = setting(
         120,
         "MNIST_SESSION_TIMEOUT_S",
@@ -104,7 +107,13 @@ def store_limits(settings: Settings) -> StoreLimits:
         max_bytes=settings.max_workspace_mb * 1_000_000,
         expiry_days=settings.workspace_days,
         max_workspaces=settings.max_workspaces,
+        max_drawings=settings.max_drawings,
     )
+
+
+def class_limits(settings: Settings) -> ClassLimits:
+    """The caps of a class set the settings ask for."""
+    return ClassLimits(max_drawings=settings.max_class_drawings)
 
 
 def load_settings() -> Settings:

@@ -62,6 +62,8 @@ class TrainingJob:
             (for command-line progress).
         on_finish: Called on the worker thread with the job once it has
             finished, however it ended (to keep its model).
+        start_from: Train a copy of this model (fine-tuning) instead of a new
+            one built from `config.model`.
 
     Raises:
         ConfigError: The batch size exceeds the training examples.
@@ -77,6 +79,7 @@ class TrainingJob:
         abandon_after_s: float = 120.0,
         on_epoch: Callable[[dict], None] | None = None,
         on_finish: Callable[[TrainingJob], None] | None = None,
+        start_from: Any = None,
     ):
         train_examples = len(splits.y_train)
         if config.batch_size > train_examples:
@@ -91,6 +94,7 @@ class TrainingJob:
         self._abandon_after_s = abandon_after_s
         self._on_epoch = on_epoch
         self._on_finish = on_finish
+        self._start_from = start_from
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stop_requested = threading.Event()
@@ -205,7 +209,7 @@ class TrainingJob:
     def _train(self) -> None:
         from mnist_core.callbacks import ProgressCallback
         from mnist_core.evaluation import evaluate_model
-        from mnist_core.models import build_model, inference_copy
+        from mnist_core.models import build_model, continue_from, inference_copy
         from mnist_core.runtime import distribution_strategy, keras_module
 
         stopping = self._stop_requested.is_set()
@@ -217,8 +221,12 @@ class TrainingJob:
         self._recorder.training_started()
         keras.utils.set_random_seed(self.config.seed)
         config, splits = self.config, self.splits
+        steps = self._recorder.steps_per_epoch
         with distribution_strategy().scope():
-            model = build_model(config, steps_per_epoch=self._recorder.steps_per_epoch)
+            if self._start_from is not None:
+                model = continue_from(self._start_from, config, steps)
+            else:
+                model = build_model(config, steps_per_epoch=steps)
         with self._lock:
             self._model = model
         train = make_dataset(
@@ -271,7 +279,7 @@ class TrainingJob:
             test_accuracy=report.accuracy,
             test_loss=report.loss,
             seconds=progress.elapsed_s,
-            params=count_params(config.model),
+            params=model.count_params() if self._start_from is not None else count_params(config.model),
             stop_reason=self._stop_reason,
             replicas=replicas,
             progress=progress,

@@ -3,60 +3,19 @@
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from mnist_core.errors import ImageFileError, PredictionError
+from mnist_core.errors import ImageFileError
 from mnist_core.images import read_image
-from mnist_core.predict import predict_one
 from mnist_core.preprocess import CANVAS_SIDE, canvas_to_mnist
 from pages import route_through_app
-from pages.ui import charts, resources, state, text
-from pages.ui.images import enlarge
+from pages.ui import draw_view, resources, state, text
 from pages.ui.models import all_models, model_picker
 
 route_through_app()
 
-UNSURE = 0.6
 IMAGE_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp"]
-
-
-def show_prediction(entry, digit, title: bool, label: str) -> None:
-    """One model's answer: the digit, its confidence and all ten probabilities."""
-    try:
-        prediction = predict_one(entry.model, digit)
-    except PredictionError as error:
-        st.error(text.plain(str(error)), icon=":material/error:")
-        return
-    if title:
-        st.markdown(f"**{text.plain(entry.name)}**")
-    left, right = st.columns(2)
-    left.metric(label, str(prediction.digit))
-    right.metric("Confidence", f"{prediction.confidence:.0%}")
-    if prediction.confidence < UNSURE:
-        runner_up = sorted(range(10), key=lambda d: prediction.probabilities[d])[-2]
-        st.warning(
-            f"Not sure: it might also be a {runner_up} ({prediction.probabilities[runner_up]:.0%}).",
-            icon=":material/help:",
-        )
-    st.vega_lite_chart(*charts.probability_figure(prediction.probabilities), width="stretch")
-
-
-def show_predictions(image, entries, label: str = "Prediction", source: str = "canvas"):
-    """Preprocesses the image like MNIST, shows each model's answer and the 28×28 input; returns that input.
-
-    `label` names the metric; the drawing's is exactly "Prediction", which browser tests look for.
-    """
-    digit, steps = (
-        canvas_to_mnist(image, return_steps=True, source=source) if image is not None else (None, None)
-    )
-    if digit is None:
-        st.metric(label, "-")
-        st.info(steps.reason if steps else "The canvas is empty: draw a digit.", icon=":material/draw:")
-        return None
-    columns = st.columns([3] * len(entries) + [2])
-    for column, entry in zip(columns, entries, strict=False):
-        with column:
-            show_prediction(entry, digit, title=len(entries) > 1, label=label)
-    columns[-1].image(enlarge(digit, 5), caption="What the model sees: 28×28, centred like MNIST")
-    return digit
+# Canvas and answer sit side by side when the page is wide enough, else the answer goes right under
+# the canvas: on a phone it is in view after every stroke. The detail follows, or goes beside them.
+CANVAS_BLOCK, ANSWER_BLOCK, DETAIL_BLOCK = CANVAS_SIDE + 4, 136, 340
 
 
 def clear_canvas() -> None:
@@ -65,25 +24,42 @@ def clear_canvas() -> None:
 
 @st.fragment
 def drawing(entries) -> None:
-    """The canvas and the answers; each stroke reruns only this part of the page."""
-    canvas, answers = st.columns([1, 2], gap="large")
-    with canvas:
-        result = st_canvas(
-            stroke_width=st.session_state[state.DRAW_STROKE],
-            stroke_color="#FFFFFF",
-            background_color="#000000",
-            width=CANVAS_SIDE,
-            height=CANVAS_SIDE,
-            drawing_mode="freedraw",
-            return_image_data=True,
-            key=f"draw_canvas_{st.session_state[state.DRAW_CANVAS]}",
-        )
-        st.button("Clear", icon=":material/ink_eraser:", on_click=clear_canvas)
-        st.slider("Stroke width", 5, 40, key=state.DRAW_STROKE, persist_state="session")
-    with answers:
-        digit = show_predictions(result.image_data, entries)
-    if digit is not None:
-        st.session_state[state.DRAWING] = result.image_data
+    """The canvas, the answer and the detail; each stroke reruns only this part of the page."""
+    with st.container(horizontal=True, gap="medium"):
+        with st.container(width=CANVAS_BLOCK, key="draw_canvas_block"):
+            result = st_canvas(
+                stroke_width=st.session_state[state.DRAW_STROKE],
+                stroke_color="#FFFFFF",
+                background_color="#000000",
+                width=CANVAS_SIDE,
+                height=CANVAS_SIDE,
+                drawing_mode="freedraw",
+                return_image_data=True,
+                key=f"draw_canvas_{st.session_state[state.DRAW_CANVAS]}",
+            )
+            st.button("Clear", icon=":material/ink_eraser:", on_click=clear_canvas, width="stretch")
+        image = result.image_data
+        digit, steps = canvas_to_mnist(image, return_steps=True) if image is not None else (None, None)
+        predictions = draw_view.answers(entries, digit) if digit is not None else []
+        with st.container(width=ANSWER_BLOCK, key="draw_answer_block"):
+            if digit is None:
+                st.metric("Prediction", "-")
+            for index, (entry, prediction) in enumerate(zip(entries, predictions, strict=False)):
+                label = "Prediction" if index == 0 else "Second model"
+                draw_view.answer(prediction, label, entry.name if len(entries) > 1 else None)
+        with st.container(width=DETAIL_BLOCK, key="draw_detail_block"):
+            if digit is None:
+                reason = steps.reason if steps is not None else "The canvas is empty: draw a digit."
+                st.info(text.plain(reason), icon=":material/draw:")
+            else:
+                st.session_state[state.DRAWING] = image
+                draw_view.keep_controls(image, digit, entries, predictions)
+                draw_view.detail(entries, predictions, digit)
+    note = st.session_state[state.DRAW_NOTE]
+    if note:
+        (st.success if note[0] == "success" else st.error)(text.plain(note[1]))
+        st.session_state[state.DRAW_NOTE] = None
+    st.slider("Stroke width", 5, 40, key=state.DRAW_STROKE, persist_state="session")
 
 
 st.title("Draw a digit")
@@ -94,15 +70,15 @@ if not models:
     st.error("No model is available: the default models did not load. Train or upload one on the Train page.")
     st.stop()
 
-pickers = st.columns([2, 1, 2], vertical_alignment="bottom")
-with pickers[0]:
-    chosen = [model_picker(models, "Model", key=state.DRAW_MODEL)]
-compare = pickers[1].checkbox(
-    "Compare two models", key=state.DRAW_COMPARE, persist_state="session", disabled=len(models) < 2
-)
-if compare and len(models) > 1:
-    with pickers[2]:
-        chosen.append(model_picker(models, "Second model", key=state.DRAW_MODEL_B, default_index=1))
+with st.container(horizontal=True, vertical_alignment="bottom"):
+    with st.container(width=300):
+        chosen = [model_picker(models, "Model", key=state.DRAW_MODEL)]
+    compare = st.checkbox(
+        "Compare two models", key=state.DRAW_COMPARE, persist_state="session", disabled=len(models) < 2
+    )
+    if compare and len(models) > 1:
+        with st.container(width=300):
+            chosen.append(model_picker(models, "Second model", key=state.DRAW_MODEL_B, default_index=1))
 
 draw_tab, upload_tab = st.tabs(["Draw", "Upload an image"])
 with draw_tab:
@@ -120,9 +96,16 @@ with upload_tab:
         try:
             picture = read_image(upload.getvalue(), upload.name)
         except ImageFileError as error:
-            st.error(text.plain(str(error)), icon=":material/broken_image:")
+            st.error(text.plain(error), icon=":material/broken_image:")
         else:
-            preview, answers = st.columns([1, 2], gap="large")
+            preview, answered = st.columns([1, 2], gap="large")
             preview.image(picture, caption=text.plain(upload.name, 60), width=220)
-            with answers:
-                show_predictions(picture, chosen, label="Prediction for the picture", source="picture")
+            with answered:
+                seen, steps = canvas_to_mnist(picture, return_steps=True, source="picture")
+                if seen is None:
+                    st.metric("Prediction for the picture", "-")
+                    st.info(text.plain(steps.reason), icon=":material/image:")
+                else:
+                    found = draw_view.answers(chosen, seen)
+                    draw_view.answer(found[0], "Prediction for the picture")
+                    draw_view.detail(chosen, found, seen)

@@ -35,7 +35,7 @@ def test_every_command_has_help_text(capsys):
     subparsers, commands = _commands()
     helps = {action.dest: action.help for action in subparsers._choices_actions}
 
-    assert set(commands) == {"train", "evaluate", "predict", "presets"}
+    assert set(commands) == {"train", "evaluate", "predict", "presets", "finetune"}
     for name, command in commands.items():
         assert helps[name] and command.description, name
         with pytest.raises(SystemExit) as exit_info:

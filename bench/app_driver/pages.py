@@ -32,7 +32,15 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1400, "height": 1000}
-PAGE_LABELS = ("Home", "Train", "Errors", "Draw")
+# The sidebar's page labels and the URL path each opens (as pages/ui/registry.py lists them).
+PAGE_PATHS = {
+    "Home": "",
+    "Train": "train",
+    "Errors": "errors",
+    "Draw": "draw",
+    "My handwriting": "handwriting",
+}
+PAGE_LABELS = tuple(PAGE_PATHS)
 
 
 def browser_missing_reason() -> str:
@@ -99,7 +107,7 @@ async def navigate(page: Page, label: str, *, ready=None, timeout: float = 60.0)
         timeout: Seconds to wait.
     """
     await nav_link(page, label).click(timeout=timeout * 1000)
-    path = "" if label == "Home" else label.lower()
+    path = PAGE_PATHS[label]
     await page.wait_for_url(re.compile(rf"/{path}(\?|$)"), timeout=timeout * 1000)
     if ready is None:
         await wait_idle(page, timeout=timeout)

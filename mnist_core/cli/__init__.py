@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mnist_core.cli import train, use
+from mnist_core.cli import teach, train, use
 from mnist_core.errors import MnistCoreError
 
 USER_ERROR = 2
-COMMANDS = (train, use)
+COMMANDS = (train, use, teach)
 
 
 def main(argv: list[str] | None = None) -> int:

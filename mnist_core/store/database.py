@@ -17,7 +17,7 @@ from pathlib import Path
 from mnist_core.errors import MnistCoreError, StoreError
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS workspaces (key TEXT PRIMARY KEY, created REAL, seen REAL, form TEXT);
+CREATE TABLE IF NOT EXISTS workspaces (key TEXT PRIMARY KEY, created REAL, seen REAL, form TEXT, notes TEXT);
 CREATE TABLE IF NOT EXISTS gone (key TEXT PRIMARY KEY, reason TEXT, at REAL);
 CREATE TABLE IF NOT EXISTS models (
     id TEXT PRIMARY KEY, workspace TEXT REFERENCES workspaces(key) ON DELETE CASCADE,
@@ -28,6 +28,13 @@ CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY, workspace TEXT REFERENCES workspaces(key) ON DELETE CASCADE,
     label TEXT, status TEXT, message TEXT, config TEXT, created REAL, model TEXT);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS drawings (
+    id TEXT PRIMARY KEY, owner TEXT REFERENCES workspaces(key) ON DELETE CASCADE,
+    label INTEGER, created REAL, info TEXT);
+CREATE TABLE IF NOT EXISTS classes (key TEXT PRIMARY KEY, teacher TEXT, created REAL, title TEXT);
+CREATE TABLE IF NOT EXISTS class_drawings (
+    id TEXT PRIMARY KEY, owner TEXT REFERENCES classes(key) ON DELETE CASCADE,
+    label INTEGER, created REAL, info TEXT);
 """
 MODEL_COLUMNS = ("id", "name", "origin", "created", "bytes", "info")
 
@@ -96,7 +103,7 @@ class Database:
                 continue
             created = workspace.get("created", time.time())
             connection.execute(
-                "INSERT INTO workspaces VALUES (?, ?, ?, NULL)", (folder.name, created, time.time())
+                "INSERT INTO workspaces VALUES (?, ?, ?, NULL, NULL)", (folder.name, created, time.time())
             )
             for record_path in sorted((folder / "models").glob("*.json")):
                 record = read_json(record_path)

@@ -120,6 +120,20 @@ class Models:
         with reported("read the model file"):
             return path.read_bytes()
 
+    def update_info(self, workspace_id: str, model_id: str, info: dict) -> None:
+        """Replaces what is known about a model (figures that arrive after it was kept)."""
+        key = self.workspaces.key(workspace_id)
+        path = self._path(key, model_id)
+        with self.database.transaction() as db:
+            query = "UPDATE models SET info = ? WHERE id = ? AND workspace = ?"
+            db.execute(query, (json.dumps(info), model_id, key))
+            row = db.execute(
+                "SELECT name, origin, created, bytes FROM models WHERE id = ?", (model_id,)
+            ).fetchone()
+        record = ModelRecord(model_id, row[0], row[1], row[2], row[3], info)
+        with reported("update the model's record"):
+            write_json(path.with_suffix(".json"), asdict(record))
+
     def delete(self, workspace_id: str, model_id: str) -> None:
         """Removes a model (its file, record and reports) from the workspace."""
         key = self.workspaces.key(workspace_id)

@@ -29,6 +29,7 @@ class StoreLimits:
     max_bytes: int = 200_000_000
     expiry_days: float = 30.0
     max_workspaces: int = 1000
+    max_drawings: int = 500
 
 
 def new_workspace_id() -> str:
@@ -66,7 +67,7 @@ class Workspaces:
             self.folder(key).mkdir(parents=True, exist_ok=True)
             write_json(self.folder(key) / "workspace.json", {"key": key, "created": now})
         with self.database.transaction() as db:
-            db.execute("INSERT INTO workspaces VALUES (?, ?, ?, NULL)", (key, now, now))
+            db.execute("INSERT INTO workspaces VALUES (?, ?, ?, NULL, NULL)", (key, now, now))
         self._seen[key] = now
         return workspace_id
 
@@ -132,6 +133,19 @@ class Workspaces:
         with self.database.transaction() as db:
             row = db.execute("SELECT form FROM workspaces WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row and row[0] else None
+
+    def save_notes(self, workspace_id: str, notes: dict) -> None:
+        """Keeps small facts about the workspace (the class set it joined, say), as plain JSON."""
+        key = self.key(workspace_id)
+        with self.database.transaction() as db:
+            db.execute("UPDATE workspaces SET notes = ? WHERE key = ?", (json.dumps(notes), key))
+
+    def load_notes(self, workspace_id: str) -> dict:
+        key = self.key(workspace_id)
+        with self.database.transaction() as db:
+            row = db.execute("SELECT notes FROM workspaces WHERE key = ?", (key,)).fetchone()
+        notes = json.loads(row[0]) if row and row[0] else {}
+        return notes if isinstance(notes, dict) else {}
 
     def _touch(self, key: str) -> None:
         now = time.time()

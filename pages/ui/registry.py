@@ -42,6 +42,13 @@ DRAW = PageInfo(
     "draw",
     "Draw a digit and see the prediction, the probabilities and the 28×28 image the model sees.",
 )
-PAGES = (HOME, TRAIN, ERRORS, DRAW)
+HANDWRITING = PageInfo(
+    "pages/handwriting.py",
+    "My handwriting",
+    ":material/gesture:",
+    "handwriting",
+    "The drawings you kept, how every model reads them, and a model taught your own handwriting.",
+)
+PAGES = (HOME, TRAIN, ERRORS, DRAW, HANDWRITING)
 # The pages the home page offers as cards (every page but itself).
 CARDS = tuple(page for page in PAGES if page is not HOME)

@@ -33,6 +33,14 @@ CONV_ROWS = "train_conv_rows"  # The conv-block rows a fresh editor starts from.
 CONV_LATEST = "train_conv_latest"  # The rows as last edited.
 CONV_VERSION = "train_conv_version"  # Bumped to give the editor a fresh key (after a recipe change).
 
+# My handwriting.
+HANDWRITING_TABLE = "handwriting_table"  # The drawings table (its selection: drawings to delete or share).
+HANDWRITING_IMPORT = "handwriting_import"
+HANDWRITING_NOTE = "handwriting_note"  # ("success" | "error", text) about the last import.
+HANDWRITING_CONFUSION = "handwriting_confusion"  # Prefix of the confusion matrix's model pickers.
+TEACH_MODEL = "teach_model"  # Prefix of the model-to-teach pickers.
+CLASS_DELETE = "class_delete"  # The class set drawings the teacher picked to delete.
+
 # Widgets.
 TRAIN_SMOOTHING = "train_smoothing"
 TRAIN_UPLOAD = "train_upload"
@@ -48,6 +56,9 @@ DRAW_COMPARE = "draw_compare"
 DRAW_CANVAS = "draw_canvas"  # Bumped by Clear: the canvas's key, so a new one starts empty.
 DRAW_STROKE = "draw_stroke"
 DRAW_UPLOAD = "draw_upload"
+DRAW_RIGHT = "draw_right"
+DRAW_CORRECTION = "draw_correction"  # The "No, it was a" digit, read and cleared by its callback.
+DRAW_NOTE = "draw_note"  # ("success" | "error", text) about the drawing just kept.
 DRAWING = "drawing"  # The latest canvas drawing with ink (RGBA array), for the Inside page and runs.
 
 # The model pickers a new model is selected in.
@@ -70,6 +81,8 @@ DEFAULTS = {
     DRAW_CANVAS: 0,
     DRAW_STROKE: 20,
     DRAWING: None,
+    DRAW_NOTE: None,
+    HANDWRITING_NOTE: None,
 }
 
 
