@@ -37,7 +37,6 @@ def drawing(entries) -> None:
                 return_image_data=True,
                 key=f"draw_canvas_{st.session_state[state.DRAW_CANVAS]}",
             )
-            st.button("Clear", icon=":material/ink_eraser:", on_click=clear_canvas, width="stretch")
         image = result.image_data
         digit, steps = canvas_to_mnist(image, return_steps=True) if image is not None else (None, None)
         predictions = draw_view.answers(entries, digit) if digit is not None else []
@@ -47,6 +46,7 @@ def drawing(entries) -> None:
             for index, (entry, prediction) in enumerate(zip(entries, predictions, strict=False)):
                 label = "Prediction" if index == 0 else "Second model"
                 draw_view.answer(prediction, label, entry.name if len(entries) > 1 else None)
+            st.button("Clear", icon=":material/ink_eraser:", on_click=clear_canvas, width="stretch")
         with st.container(width=DETAIL_BLOCK, key="draw_detail_block"):
             if digit is None:
                 reason = steps.reason if steps is not None else "The canvas is empty: draw a digit."
@@ -62,6 +62,8 @@ def drawing(entries) -> None:
     st.slider("Stroke width", 5, 40, key=state.DRAW_STROKE, persist_state="session")
 
 
+st.html(draw_view.NARROW_SCREEN_CSS)
+st.html(draw_view.TOUCH_TOOLBAR_JS, unsafe_allow_javascript=True, width=1)
 st.title("Draw a digit")
 st.caption("Draw one digit, 0 to 9, in the black square: the model answers after every stroke.")
 shared = resources.wait_for_resources()

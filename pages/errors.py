@@ -17,7 +17,7 @@ route_through_app()
 
 PAGE_SIZE = 40
 ANY = "any"
-SORTS = {"confidence": "most confident first", "loss": "highest loss first", "index": "data order"}
+SORTS = {"confidence": "most confident", "loss": "highest loss", "index": "data order"}
 
 
 def split_arrays(entry, split: str, data):
@@ -87,19 +87,24 @@ report = evaluation(entry, split, images, labels, shared.store)
 
 columns = st.columns(3)
 columns[0].metric("Accuracy", f"{report.accuracy:.2%}")
-columns[1].metric("Mistakes", f"{len(report.misclassified):,} of {len(labels):,}")
+columns[1].metric(f"Mistakes (of {len(labels):,})", f"{len(report.misclassified):,}")
 columns[2].metric("Mean loss", f"{report.loss:.4f}")
 
-matrix, per_class = st.columns([3, 2], gap="large")
+# Side by side when there is room; on a tablet the per-digit bars go under the matrix, which then
+# shrinks to the page's width rather than run off it.
+st.html("<style>div:has(> .st-key-errors_matrix) { max-width: 100%; }</style>")
+with st.container(horizontal=True, gap="large"):
+    matrix = st.container(width=520, key="errors_matrix")
+    per_class = st.container(width=340)
 with matrix:
     st.markdown("**Confusion matrix** · rows: true digit, columns: prediction")
     chart_key = f"errors_confusion_{entry.key}_{split}"
     st.altair_chart(
-        charts.confusion_chart(report.confusion),
+        charts.confusion_chart(report.confusion, size="container"),
         key=chart_key,
         selection_mode="cell",
         on_select=functools.partial(on_cell_click, chart_key),
-        width="content",
+        width="stretch",
     )
     st.caption(
         "Click a cell to show those mistakes below; double-click the matrix to show all mistakes again."

@@ -49,7 +49,7 @@ def app_environment(tiny_npz):
 def test_home_shows_links_data_source_and_default_models():
     at = open_app()
     assert at.title[0].value.endswith("MNIST Playground")
-    assert [link.label for link in at.page_link] == ["Train", "Errors", "Draw"]
+    assert [link.label for link in at.page_link] == ["Train", "Errors", "Draw", "My handwriting"]
     assert "tiny_mnist.npz" in texts(at.warning), "a partial data set is flagged"
     assert "In use: 600 training and 200 test digits." in texts(at.caption)
     assert model_names(at) == ["Default CNN", "Default MLP"]
@@ -59,7 +59,7 @@ def test_home_waits_for_a_fresh_load_without_rerunning():
     forget_shared_resources()
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
     assert not at.exception
-    assert [link.label for link in at.page_link] == ["Train", "Errors", "Draw"]
+    assert [link.label for link in at.page_link] == ["Train", "Errors", "Draw", "My handwriting"]
     assert not loading(at), "the page waits in place for the load, then shows what loaded"
     assert model_names(at) == ["Default CNN", "Default MLP"]
 
@@ -161,7 +161,7 @@ def test_tiny_run_survives_page_switches_and_its_model_reaches_errors_and_draw()
     assert not at.exception
     assert at.selectbox(key="errors_model").value == name
     metrics = {metric.label: metric.value for metric in at.metric}
-    assert metrics["Mistakes"].endswith("of 200")
+    assert int(metrics["Mistakes (of 200)"]) == len(at.image[0].captions)
     captions = at.image[0].captions
     assert 0 < len(captions) <= 40
     at.selectbox(key="errors_true").set_value(7).run()
@@ -217,7 +217,7 @@ def test_uploading_a_keras_model_adds_it_to_the_workspace():
 def test_errors_page_scores_a_default_model_and_caches_the_report():
     at = open_app("pages/errors.py")
     assert at.selectbox(key="errors_model").value == "Default CNN"
-    assert {metric.label for metric in at.metric} == {"Accuracy", "Mistakes", "Mean loss"}
+    assert {metric.label for metric in at.metric} == {"Accuracy", "Mistakes (of 200)", "Mean loss"}
     at.radio(key="errors_split").set_value("validation").run()
     assert not at.exception
     assert len(at.session_state[state.EVALUATIONS]) == 2

@@ -165,11 +165,12 @@ def confusion_frame(confusion: list[list[int]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def confusion_chart(confusion: list[list[int]], size: int = 500) -> alt.LayerChart:
+def confusion_chart(confusion: list[list[int]], size: int | str = 500) -> alt.LayerChart:
     """A clickable heatmap with counts: mistakes in orange to red, correct answers in blue.
 
     Clicking a cell selects its (true, predicted) pair through the point
-    selection named "cell". `size` includes the axes (Streamlit fits the chart to it).
+    selection named "cell". `size` includes the axes (Streamlit fits the chart to it); "container"
+    makes it as wide as its container (and 480 px tall).
     """
     frame = confusion_frame(confusion)
     worst = max(int(frame.loc[frame["mistake"], "count"].max()), 1)
@@ -198,7 +199,8 @@ def confusion_chart(confusion: list[list[int]], size: int = 500) -> alt.LayerCha
         text="label:N",
         color=alt.condition("datum.dark", alt.value("white"), alt.value("#262730")),
     )
-    return alt.layer(cells.add_params(cell), mistakes, labels).properties(width=size, height=size)
+    height = size if isinstance(size, int) else 480
+    return alt.layer(cells.add_params(cell), mistakes, labels).properties(width=size, height=height)
 
 
 def accuracy_floor(accuracies: list[float]) -> float:

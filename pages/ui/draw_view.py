@@ -21,6 +21,39 @@ from pages.ui import charts, registry, resources, state, text
 from pages.ui.images import enlarge
 
 UNSURE = 0.6
+# On a phone the blocks stack: the answer (digit and confidence side by side) comes right under the
+# canvas, and the page's head is compact, so canvas and answer fit on the screen together.
+NARROW_SCREEN_CSS = """<style>
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding-top: 3rem; }
+  [data-testid="stMainBlockContainer"] h1 { font-size: 1.8rem; padding: 0 0 0.25rem 0; }
+  div:has(> .st-key-draw_answer_block) { flex: 1 1 100% !important; width: auto !important; }
+  .st-key-draw_answer_block { flex-flow: row wrap !important; column-gap: 2rem; align-items: flex-end; }
+  .st-key-draw_answer_block > div { width: auto !important; flex: 0 0 auto !important; }
+  .st-key-draw_answer_block > div:has(button) { flex: 1 1 100% !important; }
+  .st-key-draw_answer_block [data-testid="stMetricValue"] { font-size: 2rem; }
+}
+</style>"""
+# On a touch screen the canvas's own toolbar never shows (it appears on hover) but lies, unseen, over the
+# canvas's top edge and swallows strokes that start there. This hides it where there is no hover; the
+# page's Clear button does what a student needs. Static text of ours: no user input goes in.
+TOUCH_TOOLBAR_JS = """<script>
+(() => {
+  if (window.__mnistToolbarFix) return;
+  window.__mnistToolbarFix = true;
+  const rule = "@media (hover: none), (pointer: coarse) { .dc-toolbar { display: none !important; } }";
+  const fix = () => document.querySelectorAll('[data-testid="stBidiComponentIsolated"]').forEach((host) => {
+    const root = host.shadowRoot || document.head;
+    if (root.querySelector("style[data-mnist-toolbar]")) return;
+    const style = document.createElement("style");
+    style.setAttribute("data-mnist-toolbar", "");
+    style.textContent = rule;
+    root.appendChild(style);
+  });
+  new MutationObserver(fix).observe(document.body, {childList: true, subtree: true});
+  fix();
+})();
+</script>"""
 
 
 def answers(entries: list[ModelEntry], digit: np.ndarray) -> list[Prediction | None]:
