@@ -144,7 +144,7 @@ def model_config_from_dict(data: Any) -> ModelConfig:
         raise ConfigError(f"model={quoted(data)} must be a mapping with a 'kind' key.")
     data = dict(data)
     kind = data.pop("kind", None)
-    if kind not in MODEL_CLASSES:
+    if not isinstance(kind, str) or kind not in MODEL_CLASSES:
         raise ConfigError(f"model kind {quoted(kind)} is not supported; choose 'mlp' or 'cnn'.")
     return _build(MODEL_CLASSES[kind], data)
 

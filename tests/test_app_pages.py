@@ -28,6 +28,8 @@ from tests.apptest import (
     train_tiny_model,
     wait_until_no_training,
 )
+from tests.hostile_images import EPS, encode, gif_with_last_byte, tiff_second_page_without_size
+from tests.hostile_zips import declare_unpacked_size
 
 MAX_EPOCHS, MAX_UNITS = 5, 256
 # A run that takes a second or two on 540 tiny-set digits.
@@ -201,6 +203,16 @@ def test_uploading_a_corrupt_model_shows_the_reason_and_keeps_the_list():
     assert model_names(at) == ["Default CNN", "Default MLP"]
 
 
+def test_uploading_a_model_that_would_unpack_to_a_gigabyte_is_refused_in_one_sentence():
+    data = model_to_bytes(get_resources().default_models[1].model)
+    bomb = declare_unpacked_size(data, "config.json", 1 << 30)
+    at = open_app("pages/train.py")
+    at.file_uploader(key="train_upload").set_value(("bomb.keras", bomb, "application/octet-stream")).run()
+    assert not at.exception
+    assert "possible decompression bomb" in texts(at.error)
+    assert model_names(at) == ["Default CNN", "Default MLP"]
+
+
 def test_uploading_a_keras_model_adds_it_to_the_workspace():
     data = model_to_bytes(get_resources().default_models[1].model)
     at = open_app("pages/train.py")
@@ -241,6 +253,26 @@ def test_draw_page_classifies_an_uploaded_picture(digit_canvas):
     metrics = [(metric.label, metric.value) for metric in at.metric if "Prediction" in metric.label]
     # The empty canvas keeps its own "Prediction"; the picture's answer is labelled apart.
     assert metrics == [("Prediction", "-"), ("Prediction for the picture", str(label))]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (encode(Image.new("L", (1, 1), 255), "PNG"), "is 1x1 pixels, too small to hold a digit"),
+        (encode(Image.new("L", (10000, 10), 255), "PNG"), "is 10000x10 pixels, too thin"),
+        (gif_with_last_byte(b"!"), "is damaged or truncated"),
+        (tiff_second_page_without_size(), "is not an image in a format this app reads"),
+        (EPS, "is not an image in a format this app reads"),
+    ],
+    ids=["1x1", "10000x10 strip", "corrupt gif", "tiff page without size", "eps named png"],
+)
+def test_draw_page_refuses_a_hostile_picture_in_one_sentence_without_a_traceback(data, message):
+    at = open_app("pages/draw.py")
+    at.file_uploader(key="draw_upload").set_value(("digit.png", data, "image/png")).run()
+    assert not at.exception
+    errors = [error.value for error in at.error]
+    assert len(errors) == 1 and message in errors[0] and errors[0].count(". ") == 0
+    assert [(metric.label, metric.value) for metric in at.metric] == [("Prediction", "-")]
 
 
 def test_draw_page_explains_an_upload_that_is_not_an_image():

@@ -125,3 +125,52 @@ def test_model_config_from_dict_unknown_kind_refused():
         model_config_from_dict({"kind": "rnn"})
     with pytest.raises(ConfigError, match="None"):
         model_config_from_dict({"hidden_units": [8]})
+
+
+MALFORMED_VALUES = [
+    None, "", "x", -1, 0, 1.5, float("nan"), float("inf"), True, 10**30, b"x",
+    [], [None], [[1]], {}, {"a": 1}, [{"filters": "x"}], [{"kind": "cnn"}],
+]
+
+
+def _paths(data, prefix=()):
+    """Every key path in a to_dict() tree, including each conv block's fields."""
+    for key, value in data.items():
+        yield (*prefix, key)
+        if isinstance(value, dict):
+            yield from _paths(value, (*prefix, key))
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    yield from _paths(item, (*prefix, key, index))
+
+
+def _with_value(data, path, value):
+    copy = json.loads(json.dumps(data))
+    target = copy
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return copy
+
+
+@pytest.mark.parametrize("model", [MLPConfig(), CNNConfig()], ids=["mlp", "cnn"])
+def test_config_from_dict_refuses_every_malformed_value_with_config_error(model):
+    data = TrainingConfig(model=model).to_dict()
+    escaped = []
+    for path in _paths(data):
+        for value in MALFORMED_VALUES:
+            try:
+                config_from_dict(_with_value(data, path, value))
+            except ConfigError:
+                pass
+            except Exception as error:  # noqa: BLE001 - the point is that nothing else escapes
+                escaped.append(f"{path}={value!r}: {type(error).__name__}")
+
+    assert escaped == []
+
+
+@pytest.mark.parametrize("data", [None, "cnn", [1, 2], 3, {"model": "cnn"}, {"model": [1]}])
+def test_config_from_dict_refuses_wrong_shapes_with_config_error(data):
+    with pytest.raises(ConfigError):
+        config_from_dict(data)

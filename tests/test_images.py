@@ -1,9 +1,7 @@
 """Tests for mnist_core.images.read_image: safe decoding of uploaded and saved images."""
 
-import io
 import os
 import re
-import struct
 import tracemalloc
 
 import numpy as np
@@ -12,14 +10,9 @@ from PIL import Image, ImageDraw
 
 from mnist_core.errors import ImageFileError, shorten
 from mnist_core.images import MAX_FILE_BYTES, MAX_MEGAPIXELS, MIN_SIDE, WORKING_SIDE, read_image
+from tests.hostile_images import EPS, encode, gif_with_last_byte, tiff_second_page_without_size
 
 NOT_OFFERED = r"is not an image in a format this app reads \(PNG, JPEG, GIF, BMP or WebP\)"
-
-
-def _encode(image: Image.Image, image_format: str, **options) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format=image_format, **options)
-    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -28,7 +21,7 @@ def digit_image(digit_canvas) -> Image.Image:
 
 
 def test_read_image_png_bytes_decode_to_rgba(digit_image):
-    array = read_image(_encode(digit_image, "PNG"))
+    array = read_image(encode(digit_image, "PNG"))
 
     assert array.shape == (280, 280, 4) and array.dtype == np.uint8
     np.testing.assert_array_equal(array[:, :, 0], np.asarray(digit_image))
@@ -39,7 +32,7 @@ def test_read_image_png_keeps_transparency():
     image = Image.new("RGBA", (40, 30), (0, 0, 0, 0))
     ImageDraw.Draw(image).line([(5, 5), (35, 25)], fill=(0, 0, 0, 255), width=3)
 
-    array = read_image(_encode(image, "PNG"))
+    array = read_image(encode(image, "PNG"))
 
     assert array.shape == (30, 40, 4)
     assert array[0, 0, 3] == 0 and array[15, 20, 3] == 255
@@ -47,7 +40,7 @@ def test_read_image_png_keeps_transparency():
 
 def test_read_image_jpeg_path_decodes_to_rgba(digit_image, tmp_path):
     path = tmp_path / "digit.jpg"
-    path.write_bytes(_encode(digit_image.convert("RGB"), "JPEG", quality=95))
+    path.write_bytes(encode(digit_image.convert("RGB"), "JPEG", quality=95))
 
     array = read_image(path)
 
@@ -58,7 +51,7 @@ def test_read_image_jpeg_path_decodes_to_rgba(digit_image, tmp_path):
 def test_read_image_large_jpeg_accepted_and_shrunk():
     image = Image.new("L", (8000, 6000), 255)
     ImageDraw.Draw(image).line([(3000, 1000), (5000, 5000)], fill=0, width=300)
-    data = _encode(image, "JPEG", quality=10)
+    data = encode(image, "JPEG", quality=10)
 
     array = read_image(data)
 
@@ -72,7 +65,7 @@ def test_read_image_exif_rotated_photo_turned_upright():
     image = Image.new("RGB", (60, 30), "white")
     exif = Image.Exif()
     exif[0x0112] = 6  # Orientation: the camera was turned; rotate 90 degrees to view.
-    data = _encode(image, "JPEG", exif=exif.tobytes())
+    data = encode(image, "JPEG", exif=exif.tobytes())
 
     assert read_image(data).shape == (60, 30, 4)
 
@@ -81,12 +74,12 @@ def _animated_gif() -> bytes:
     first = Image.new("L", (20, 20), 0)
     second = first.copy()
     ImageDraw.Draw(second).rectangle((5, 5, 15, 15), fill=255)
-    return _encode(first, "GIF", save_all=True, append_images=[second], duration=100)
+    return encode(first, "GIF", save_all=True, append_images=[second], duration=100)
 
 
 def _truncated_png() -> bytes:
     noise = np.random.default_rng(0).integers(0, 256, (200, 200), dtype=np.uint8)
-    data = _encode(Image.fromarray(noise), "PNG")
+    data = encode(Image.fromarray(noise), "PNG")
     return data[: len(data) // 2]
 
 
@@ -97,7 +90,7 @@ def _truncated_png() -> bytes:
         (_truncated_png(), "is damaged or truncated"),
         (b"", r"is empty \(0 bytes\)"),
         (_animated_gif(), "is an animation with 2 frames; upload a single still image"),
-        (_encode(Image.new("1", (6000, 5000)), "PNG"), "is 30.0 megapixels; the limit is 25"),
+        (encode(Image.new("1", (6000, 5000)), "PNG"), "is 30.0 megapixels; the limit is 25"),
     ],
     ids=["text", "truncated png", "empty", "animated gif", "30 megapixel png"],
 )
@@ -130,7 +123,7 @@ def test_read_image_just_under_megapixel_limit_decoded_and_shrunk():
     # 6000 x 4100 is 24.6 megapixels; it is shrunk to 1024 px on its long side.
     megapixels = 6000 * 4100 / 1e6
     assert megapixels < MAX_MEGAPIXELS
-    array = read_image(_encode(Image.new("1", (6000, 4100)), "PNG"))
+    array = read_image(encode(Image.new("1", (6000, 4100)), "PNG"))
     assert array.shape == (700, 1024, 4)
 
 
@@ -153,43 +146,20 @@ def test_read_image_huge_file_refused_by_size_before_reading(tmp_path):
 
 @pytest.mark.parametrize("image_format", ["PNG", "JPEG", "GIF", "BMP", "WEBP"])
 def test_read_image_offered_formats_decode(digit_image, image_format):
-    array = read_image(_encode(digit_image.convert("RGB"), image_format), name=f"digit.{image_format}")
+    array = read_image(encode(digit_image.convert("RGB"), image_format), name=f"digit.{image_format}")
 
     assert array.shape == (280, 280, 4)
-
-
-def _tiff_second_page_without_size() -> bytes:
-    """A two-page TIFF whose second directory lacks its width and height tags."""
-    page = Image.new("L", (40, 40), 0)
-    data = bytearray(_encode(page, "TIFF", save_all=True, append_images=[page]))
-    first = struct.unpack_from("<L", data, 4)[0]
-    second = struct.unpack_from("<L", data, first + 2 + 12 * struct.unpack_from("<H", data, first)[0])[0]
-    for index in range(struct.unpack_from("<H", data, second)[0]):
-        entry = second + 2 + 12 * index
-        if struct.unpack_from("<H", data, entry)[0] in (256, 257):  # ImageWidth, ImageLength.
-            struct.pack_into("<H", data, entry, 65000 + index)
-    return bytes(data)
-
-
-def _gif_with_last_byte(last: bytes) -> bytes:
-    """A GIF whose trailer `;` is replaced: "!" starts an empty extension, "," an image with no header."""
-    image = Image.new("L", (40, 40), 0)
-    ImageDraw.Draw(image).line([(5, 5), (35, 35)], fill=255, width=4)
-    return _encode(image, "GIF")[:-1] + last
-
-
-EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 40 40\nnewpath 5 5 moveto 35 35 lineto stroke\nshowpage\n"
 
 
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (_gif_with_last_byte(b"!"), "is damaged or truncated"),
-        (_gif_with_last_byte(b","), "is damaged or truncated"),
-        (_tiff_second_page_without_size(), NOT_OFFERED),
-        (_encode(Image.new("L", (40, 40)), "TIFF"), NOT_OFFERED),
+        (gif_with_last_byte(b"!"), "is damaged or truncated"),
+        (gif_with_last_byte(b","), "is damaged or truncated"),
+        (tiff_second_page_without_size(), NOT_OFFERED),
+        (encode(Image.new("L", (40, 40)), "TIFF"), NOT_OFFERED),
         (EPS, NOT_OFFERED),
-        (_encode(Image.new("L", (40, 40)), "PPM"), NOT_OFFERED),
+        (encode(Image.new("L", (40, 40)), "PPM"), NOT_OFFERED),
     ],
     ids=["gif trailer '!'", "gif trailer ','", "tiff page without size", "tiff", "eps named png", "ppm"],
 )
@@ -214,15 +184,15 @@ def test_read_image_hostile_content_raises_only_image_file_error(data, message, 
     ],
 )
 def test_read_image_too_small_or_thin_refused_with_file_size(size, message):
-    data = _encode(Image.new("L", size, 255), "PNG")
+    data = encode(Image.new("L", size, 255), "PNG")
 
     with pytest.raises(ImageFileError, match=re.escape(f"strip.png {message}")):
         read_image(data, name="strip.png")
 
 
 def test_read_image_smallest_and_thinnest_accepted():
-    assert read_image(_encode(Image.new("L", (MIN_SIDE, MIN_SIDE)), "PNG")).shape == (8, 8, 4)
-    assert read_image(_encode(Image.new("L", (100, 10)), "PNG")).shape == (10, 100, 4)
+    assert read_image(encode(Image.new("L", (MIN_SIDE, MIN_SIDE)), "PNG")).shape == (8, 8, 4)
+    assert read_image(encode(Image.new("L", (100, 10)), "PNG")).shape == (10, 100, 4)
 
 
 def test_read_image_directory_fifo_and_device_named_for_what_they_are(tmp_path):
