@@ -6,6 +6,7 @@ from mnist_core.architectures import CNNConfig, ConvBlock, MLPConfig
 from mnist_core.config import TrainingConfig
 from mnist_core.presets import get_preset
 from mnist_core.sizing import (
+    TRAINING_FIXED_BYTES,
     count_params,
     describe_model,
     estimate_epoch_seconds,
@@ -74,10 +75,22 @@ def test_split_sizes_count_what_a_run_uses():
 
 
 def test_training_memory_grows_with_batch_and_feature_maps():
+    def beyond_fixed(config):
+        return training_memory_bytes(config) - TRAINING_FIXED_BYTES
+
     small = TrainingConfig(model=CNNConfig(conv_blocks=(ConvBlock(8),)), batch_size=32)
     assert training_memory_bytes(small.replace(batch_size=64)) > training_memory_bytes(small)
     wide = small.replace(model=CNNConfig(conv_blocks=(ConvBlock(256, pooling=False),) * 3))
-    assert training_memory_bytes(wide) > 50 * training_memory_bytes(small)
-    # Weights and optimizer state count too: four float32 copies of every parameter.
+    assert beyond_fixed(wide) > 50 * beyond_fixed(small)
+    # Weights and optimizer state count too: twelve float32 copies of every parameter.
     mlp = TrainingConfig(model=MLPConfig(hidden_units=(1000,)), batch_size=1)
-    assert training_memory_bytes(mlp) >= 16 * count_params(mlp.model)
+    assert beyond_fixed(mlp) >= 48 * count_params(mlp.model)
+
+
+def test_training_memory_of_the_reviewed_giant_is_not_underestimated():
+    # Six conv blocks of 512 filters, stride 1, no pooling, dense 1024: a real run peaked at 5.7 GB.
+    giant = TrainingConfig(
+        model=CNNConfig(conv_blocks=(ConvBlock(512, kernel_size=3, pooling=False),) * 6, dense_units=(1024,)),
+        batch_size=10,
+    )
+    assert training_memory_bytes(giant) >= 5.7e9
