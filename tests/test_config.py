@@ -128,8 +128,24 @@ def test_model_config_from_dict_unknown_kind_refused():
 
 
 MALFORMED_VALUES = [
-    None, "", "x", -1, 0, 1.5, float("nan"), float("inf"), True, 10**30, b"x",
-    [], [None], [[1]], {}, {"a": 1}, [{"filters": "x"}], [{"kind": "cnn"}],
+    None,
+    "",
+    "x",
+    -1,
+    0,
+    1.5,
+    float("nan"),
+    float("inf"),
+    True,
+    10**30,
+    b"x",
+    [],
+    [None],
+    [[1]],
+    {},
+    {"a": 1},
+    [{"filters": "x"}],
+    [{"kind": "cnn"}],
 ]
 
 
