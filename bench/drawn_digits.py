@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from bench.pen_strokes import continental_strokes, digit_strokes, pen_coverage
+from mnist_core.pen_strokes import digit_strokes, pen_coverage
+from mnist_core.pen_variants import continental_strokes
 
 CANVAS_SIZE = 280
 SUPERSAMPLE = 4

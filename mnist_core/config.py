@@ -94,6 +94,14 @@ class TrainingConfig:
         help="Random shifts, rotations, zooms and stroke widths: slower, better on drawings.",
         kind="bool",
     )
+    pen_augment: bool = spec(
+        False,
+        label="Pen-drawn copies",
+        help="Also train on the digits re-drawn with a random pen, as the canvas draws them "
+        "(mnist_core.pen_augment; needs scikit-image; drawn once in minutes, then cached).",
+        kind="bool",
+        command_line_only=True,
+    )
     early_stopping_patience: int | None = spec(
         None,
         label="Early stopping patience (epochs)",

@@ -42,6 +42,8 @@ class FieldSpec:
         max_count: "sizes": most entries.
         count_label: "sizes": how messages name the number of entries.
         step: The form's step for number boxes.
+        command_line_only: Offered by the command line only, not by links or the Train form
+            (it needs a development dependency or minutes of preparation).
         name: The dataclass field's name; filled in by `specs_of`.
     """
 
@@ -56,6 +58,7 @@ class FieldSpec:
     max_count: int = 0
     count_label: str = ""
     step: float | None = None
+    command_line_only: bool = False
     name: str = ""
 
     def __post_init__(self) -> None:

@@ -2,8 +2,9 @@
 
 `?preset=seed-cnn-dropout&epochs=2` starts from a preset and changes one
 field; every field of the table (`overrides.surface_fields`) can be set this
-way. Values that are unknown or out of range are skipped with a notice, never
-an error; a notice quotes the value shortened, and the page shows it as plain text.
+way, except the few the command line alone offers. Values that are unknown or
+out of range are skipped with a notice, never an error; a notice quotes the
+value shortened, and the page shows it as plain text.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Mapping
 from mnist_core.config import TrainingConfig
 from mnist_core.errors import ConfigError, quoted, shorten
 from mnist_core.fields import format_text
-from mnist_core.overrides import base_config, changed_fields, preset_for, with_fields
+from mnist_core.overrides import base_config, changed_fields, command_line_fields, preset_for, with_fields
 from mnist_core.presets import PRESETS
 
 # Parameters that choose where a configuration starts, not fields of it.
@@ -39,6 +40,12 @@ def config_from_query(params: Mapping[str, str]) -> tuple[TrainingConfig, str | 
         config = base_config(preset)
     for name, raw in params.items():
         if name in START_PARAMS:
+            continue
+        if name in command_line_fields() and command_line_fields()[name].command_line_only:
+            command = "python -m mnist_core train --" + name.replace("_", "-")
+            notices.append(
+                f"Ignored {name}={quoted(raw, 40)}: it is offered on the command line only ({command})."
+            )
             continue
         try:
             config = with_fields(config, {name: raw})

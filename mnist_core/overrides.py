@@ -25,20 +25,23 @@ MODEL_FIELDS = {"mlp": specs_of(MLPConfig), "cnn": specs_of(CNNConfig)}
 KIND_NAMES = {"mlp": "an MLP", "cnn": "a CNN"}
 
 
-def surface_fields(kind: str) -> dict[str, FieldSpec]:
+def surface_fields(kind: str, command_line: bool = False) -> dict[str, FieldSpec]:
     """Every field a surface offers for a model kind, by name.
 
-    For a CNN the conv blocks' fields come last: `filters` lists one value per
-    block (and so sets how many there are); `kernel_size`, `strides` and
-    `pooling` take one value for every block or one per block.
+    The teacher links and the Train form offer all but the command-line-only
+    fields; the command line (`command_line=True`) offers those too. For a CNN
+    the conv blocks' fields come last: `filters` lists one value per block (and
+    so sets how many there are); `kernel_size`, `strides` and `pooling` take
+    one value for every block or one per block.
     """
     blocks = BLOCK_FIELDS if kind == "cnn" else {}
-    return {**TRAINING_FIELDS, **MODEL_FIELDS[kind], **blocks}
+    fields = {**TRAINING_FIELDS, **MODEL_FIELDS[kind], **blocks}
+    return {name: item for name, item in fields.items() if command_line or not item.command_line_only}
 
 
-def all_surface_fields() -> dict[str, FieldSpec]:
-    """The fields of both model kinds (the command line offers all of them)."""
-    return {**surface_fields("mlp"), **surface_fields("cnn")}
+def command_line_fields() -> dict[str, FieldSpec]:
+    """The fields of both model kinds, command-line-only ones included: the `train` command's options."""
+    return {**surface_fields("mlp", command_line=True), **surface_fields("cnn", command_line=True)}
 
 
 def base_config(preset: str | None = None, kind: str | None = None) -> TrainingConfig:

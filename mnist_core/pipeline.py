@@ -30,6 +30,7 @@ def make_dataset(
     shuffle: bool = False,
     seed: int = 0,
     augment: bool = False,
+    pen_augment: bool = False,
 ):
     """Batches of (float32 images in [0, 1], int labels) from uint8 arrays.
 
@@ -40,6 +41,9 @@ def make_dataset(
         shuffle: Reshuffle every epoch (seeded).
         seed: Seed for shuffling and augmentation.
         augment: Apply random affine and stroke-width changes.
+        pen_augment: Each example is the original or one of its pen-drawn
+            copies (`pen_augment.pen_drawn_copies`, cached), chosen anew every
+            epoch (`pen_augment.variant_gatherer`, which also does the augmentation).
     """
     tf = tensorflow()
     image_tensor = tf.constant(images)
@@ -53,8 +57,17 @@ def make_dataset(
         pixels = tf.cast(tf.gather(image_tensor, batch_indices), tf.float32) / 255.0
         return pixels, tf.gather(label_tensor, batch_indices)
 
-    dataset = batches.map(gather, num_parallel_calls=tf.data.AUTOTUNE)
-    if augment:
+    if not pen_augment:
+        dataset = batches.map(gather, num_parallel_calls=tf.data.AUTOTUNE)
+    else:
+        from mnist_core.pen_augment import pen_drawn_copies, variant_gatherer
+
+        pen_copies = pen_drawn_copies(images, labels)
+        choices = tf.data.Dataset.random(seed=seed + 1, rerandomize_each_iteration=True).batch(2)
+        dataset = tf.data.Dataset.zip(batches, choices).map(
+            variant_gatherer(images, pen_copies, labels, augment), num_parallel_calls=tf.data.AUTOTUNE
+        )
+    if augment and not pen_augment:
         seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
         dataset = tf.data.Dataset.zip(dataset, seeds).map(
             lambda batch, pair: (augment_batch(batch[0], pair), batch[1]),

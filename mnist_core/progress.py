@@ -213,3 +213,18 @@ class ProgressRecorder:
         if len(times) < 2:
             return 0.0
         return (len(times) - 1) * self.batch_size / max(times[-1] - times[0], 1e-9)
+
+
+def done_message(stop_reason: str, progress: JobProgress, test_accuracy: float) -> str:
+    """The sentence a finished run ends with: why it stopped, how long it took, its test accuracy."""
+    where = f"epoch {progress.epoch}, batch {progress.batch}"
+    reasons = {
+        "completed": f"Finished {progress.epochs} epochs",
+        "stopped": f"Stopped by you at {where}; the model keeps what it learned so far",
+        "abandoned": f"Stopped at {where} because its page was closed",
+        "early_stopping": f"Stopped early at epoch {progress.epoch} as validation loss stopped improving "
+        "(best weights kept)",
+        "target": f"Reached the target validation accuracy at epoch {progress.epoch}",
+    }
+    reason = reasons.get(stop_reason, "Finished")
+    return f"{reason} in {progress.elapsed_s:.1f} s. Test accuracy {test_accuracy:.2%}."

@@ -1,8 +1,8 @@
 """Process-wide resources: loaded once, in the background, as early as the server allows.
 
 One `SharedResources` per server process (see `shared_resources`) serves every
-session: the data set (uint8, never copied per session), the default models
-and the training limiter, read-only; the workspace store and the registry of
+session: the data set (uint8, never copied per session), the default models,
+their reports and the training limiter, read-only; the workspace store and the registry of
 workspaces' runs, which keep each workspace's things apart. Loading the data,
 TensorFlow and the default models happens on one background thread, whatever
 the number of sessions waiting for it, and `seconds_left` says roughly how
@@ -25,6 +25,7 @@ from mnist_core.data import MnistData, load_mnist
 from mnist_core.errors import MnistCoreError, describe_error
 from mnist_core.limiter import TrainingLimiter
 from mnist_core.settings import Settings, class_limits, store_limits, workspace_root
+from mnist_core.shared_reports import SharedReports
 from mnist_core.store import WorkspaceStore
 from mnist_core.workspace_runs import WorkspaceRuns
 
@@ -51,6 +52,7 @@ class SharedResources:
         self.limiter = TrainingLimiter(settings.max_concurrent_trainings)
         self.store = WorkspaceStore(workspace_root(settings), store_limits(settings), class_limits(settings))
         self.runs = WorkspaceRuns(self.store, self.limiter, settings.session_timeout_s)
+        self.reports = SharedReports()
         self.data: MnistData | None = None
         self.data_error = ""
         self.default_models: list[ModelEntry] = []

@@ -21,11 +21,12 @@ from mnist_core.data import DataSplits
 from mnist_core.errors import ConfigError, JobError
 from mnist_core.limiter import TrainingLimiter
 from mnist_core.pipeline import make_dataset, steps_per_epoch
-from mnist_core.progress import FINISHED, JobProgress, JobStatus, ProgressRecorder
+from mnist_core.progress import FINISHED, JobProgress, JobStatus, ProgressRecorder, done_message
 from mnist_core.sizing import count_params
 
 VALIDATION_BATCH = 1000
 OWNER_CHECK_S = 1.0
+PEN_MESSAGE = "Drawing the training digits with a pen (once; then cached)…"
 
 
 @dataclass
@@ -218,9 +219,20 @@ class TrainingJob:
             "Loading TensorFlow and building the model…",
         )
         keras = keras_module()
-        self._recorder.training_started()
         keras.utils.set_random_seed(self.config.seed)
         config, splits = self.config, self.splits
+        if config.pen_augment:
+            self._recorder.set_status(JobStatus.RUNNING, PEN_MESSAGE, only_from=JobStatus.RUNNING)
+        train = make_dataset(
+            splits.x_train,
+            splits.y_train,
+            config.batch_size,
+            shuffle=True,
+            seed=config.seed,
+            augment=config.augment,
+            pen_augment=config.pen_augment,
+        )
+        self._recorder.training_started()
         steps = self._recorder.steps_per_epoch
         with distribution_strategy().scope():
             if self._start_from is not None:
@@ -229,14 +241,6 @@ class TrainingJob:
                 model = build_model(config, steps_per_epoch=steps)
         with self._lock:
             self._model = model
-        train = make_dataset(
-            splits.x_train,
-            splits.y_train,
-            config.batch_size,
-            shuffle=True,
-            seed=config.seed,
-            augment=config.augment,
-        )
         validation = make_dataset(splits.x_val, splits.y_val, VALIDATION_BATCH) if len(splits.y_val) else None
         progress_callback = ProgressCallback(
             self._recorder, self._give_up, config.learning_rate, config.target_val_accuracy, self._on_epoch
@@ -284,23 +288,9 @@ class TrainingJob:
             replicas=replicas,
             progress=progress,
         )
-        self._finish(JobStatus.DONE, _done_message(self._stop_reason, progress, report.accuracy))
+        self._finish(JobStatus.DONE, done_message(self._stop_reason, progress, report.accuracy))
 
     def _finish(self, status: JobStatus, message: str) -> None:
         self._recorder.set_status(status, message)
         if self._result is not None:
             self._result.progress = self.progress()
-
-
-def _done_message(stop_reason: str, progress: JobProgress, test_accuracy: float) -> str:
-    where = f"epoch {progress.epoch}, batch {progress.batch}"
-    reasons = {
-        "completed": f"Finished {progress.epochs} epochs",
-        "stopped": f"Stopped by you at {where}; the model keeps what it learned so far",
-        "abandoned": f"Stopped at {where} because its page was closed",
-        "early_stopping": f"Stopped early at epoch {progress.epoch} as validation loss stopped improving "
-        "(best weights kept)",
-        "target": f"Reached the target validation accuracy at epoch {progress.epoch}",
-    }
-    reason = reasons.get(stop_reason, "Finished")
-    return f"{reason} in {progress.elapsed_s:.1f} s. Test accuracy {test_accuracy:.2%}."

@@ -5,11 +5,10 @@ import math
 
 import streamlit as st
 
-from mnist_core.data import make_splits
-from mnist_core.errors import DataError
-from mnist_core.evaluation import evaluate_model, report_from_dict, sort_misclassified
+from mnist_core.evaluation import sort_misclassified
 from pages import route_through_app
 from pages.ui import charts, resources, state, text
+from pages.ui.evaluations import evaluation, split_arrays
 from pages.ui.images import enlarge
 from pages.ui.models import all_models, model_picker
 
@@ -18,41 +17,6 @@ route_through_app()
 PAGE_SIZE = 40
 ANY = "any"
 SORTS = {"confidence": "most confident", "loss": "highest loss", "index": "data order"}
-
-
-def split_arrays(entry, split: str, data):
-    """(images, labels, caption) of the split; validation is the part this model held out when known."""
-    if split == "test":
-        return data.x_test, data.y_test, f"The {len(data.y_test):,} test digits, never used for training."
-    held_out = entry.config.validation_size if entry.config is not None else None
-    try:
-        splits = make_splits(data, held_out or None)
-    except DataError:
-        splits = make_splits(data)
-    note = "" if held_out != 0 else " This model trained on them (it used no validation split)."
-    return splits.x_val, splits.y_val, f"The last {len(splits.y_val):,} training digits, held out.{note}"
-
-
-def evaluation(entry, split: str, images, labels, store):
-    """The model's report on the split: scored once, then kept (in the workspace for its own models)."""
-    cache = st.session_state[state.EVALUATIONS]
-    cache_key = (entry.key, split)
-    if cache_key in cache:
-        return cache[cache_key]
-    workspace_id = st.session_state[state.WORKSPACE]
-    report = None
-    if entry.in_store:
-        body = store.models.load_report(workspace_id, entry.key, split)
-        if body and body.get("examples") == len(labels):
-            report = report_from_dict(body)
-    if report is None:
-        with st.spinner(f"Scoring {text.plain(entry.name)} on {len(labels):,} digits…"):
-            report = evaluate_model(entry.model, images, labels)
-        if entry.in_store:
-            body = {**report.to_dict(include_misclassified=True), "examples": len(labels)}
-            store.models.save_report(workspace_id, entry.key, split, body)
-    cache[cache_key] = report
-    return report
 
 
 def on_cell_click(chart_key: str) -> None:
@@ -83,7 +47,7 @@ split = right.radio(
 )
 images, labels, split_note = split_arrays(entry, split, shared.data)
 st.caption(f"{text.plain(entry.description)}. {split_note}")
-report = evaluation(entry, split, images, labels, shared.store)
+report = evaluation(entry, split, images, labels, shared)
 
 columns = st.columns(3)
 columns[0].metric("Accuracy", f"{report.accuracy:.2%}")

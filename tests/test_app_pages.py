@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from mnist_core.persistence import load_model_bytes, model_to_bytes
 from mnist_core.presets import PRESETS
 from mnist_core.resources import forget_shared_resources
-from pages.ui import state
+from pages.ui import evaluations, state
 from pages.ui.resources import get_resources
 from tests.apptest import (
     APP,
@@ -235,6 +235,19 @@ def test_errors_page_scores_a_default_model_and_caches_the_report():
     at.radio(key="errors_split").set_value("validation").run()
     assert not at.exception
     assert len(at.session_state[state.EVALUATIONS]) == 2
+
+
+def test_a_default_models_report_is_scored_once_for_every_session(monkeypatch):
+    first = open_app("pages/errors.py")
+    accuracy = {metric.label: metric.value for metric in first.metric}["Accuracy"]
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a second session scored the default model again")
+
+    monkeypatch.setattr(evaluations, "evaluate_model", refuse)
+    second = open_app("pages/errors.py")
+    assert not second.exception
+    assert {metric.label: metric.value for metric in second.metric}["Accuracy"] == accuracy
 
 
 def test_draw_page_with_an_empty_canvas_predicts_nothing():

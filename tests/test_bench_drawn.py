@@ -1,14 +1,15 @@
-"""Tests for the drawn-digits proxy set (bench/drawn_digits.py) and its benchmark (drawn_accuracy.py)."""
+"""Tests for the drawn-digits benchmark (drawn_accuracy.py): real drawings (pendigits.py), then the proxy."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
 
-from bench import drawn_accuracy, drawn_digits, pen_strokes
+from bench import drawn_accuracy, drawn_digits, pendigits
 from mnist_core.data import MnistData
 from mnist_core.persistence import save_model
+from mnist_core.preprocess import canvas_to_mnist
 
 COUNT = 6
 
@@ -21,12 +22,6 @@ def drawn(fallback_data: MnistData) -> drawn_digits.DrawnSet:
 def _ink_rows_and_cols(canvas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ink = canvas[:, :, 0] > 0
     return np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-
-
-def _ring(size: int = 28) -> np.ndarray:
-    image = Image.new("L", (size, size), 0)
-    ImageDraw.Draw(image).ellipse([7, 4, 20, 23], outline=255, width=3)
-    return np.asarray(image)
 
 
 def test_make_drawn_set_shapes_and_dtypes(drawn):
@@ -80,57 +75,120 @@ def test_make_drawn_set_rejects_bad_count(fallback_data):
         drawn_digits.make_drawn_set(fallback_data.x_test[:5], fallback_data.y_test[:5], 0, seed=0)
 
 
-def test_digit_strokes_ring_is_one_closed_loop():
-    strokes = pen_strokes.digit_strokes(_ring())
-    assert len(strokes) == 1
-    loop = strokes[0]
-    assert np.allclose(loop[0], loop[-1])
-    assert 10 <= np.ptp(loop[:, 1]) <= 20 and 7 <= np.ptp(loop[:, 0]) <= 14
+@pytest.fixture(scope="module")
+def fake_dev(tmp_path_factory, fallback_data: MnistData):
+    """A tiny development set in the pendigits layout: 12 canvas drawings by three writers."""
+    drawn = drawn_digits.make_drawn_set(fallback_data.x_test[:60], fallback_data.y_test[:60], 12, seed=5)
+    path = tmp_path_factory.mktemp("dev") / "pendigits_fake.npz"
+    np.savez_compressed(
+        path,
+        images=drawn.canvases,
+        labels=drawn.labels,
+        writer=np.repeat(np.arange(1, 4, dtype=np.int16), 4),
+        stroke_width=drawn.stroke_widths.astype(np.float32),
+        size_px=drawn.heights.astype(np.float32),
+    )
+    return path, drawn
 
 
-def test_digit_strokes_empty_image_has_none():
-    assert pen_strokes.digit_strokes(np.zeros((28, 28), np.uint8)) == []
+def test_iter_canvases_streams_the_images_in_chunks(fake_dev):
+    path, drawn = fake_dev
+
+    chunks = list(pendigits.iter_canvases(path, chunk=5))
+
+    assert [len(chunk) for chunk in chunks] == [5, 5, 2]
+    np.testing.assert_array_equal(np.concatenate(chunks), drawn.canvases)
 
 
-def _lines(*points: tuple[int, int]) -> np.ndarray:
-    image = Image.new("L", (28, 28), 0)
-    ImageDraw.Draw(image).line(points, fill=255, width=3)
-    return np.asarray(image)
+def test_load_dev_set_preprocesses_like_the_draw_page_and_caches(fake_dev, tmp_path, monkeypatch):
+    path, drawn = fake_dev
+
+    dev = pendigits.load_dev_set(path, tmp_path)
+
+    assert dev.images.shape == (12, 28, 28) and dev.images.dtype == np.float32
+    assert dev.has_ink.all() and dev.thumbnails.shape == (12, 56, 56)
+    np.testing.assert_array_equal(dev.images[3], canvas_to_mnist(drawn.canvases[3]))
+    assert dev.writers.tolist() == [1] * 4 + [2] * 4 + [3] * 4
+    cached = list(tmp_path.glob(f"pendigits_*_{pendigits.preprocessing_fingerprint()}.npz"))
+    assert len(cached) == 1
+    # A second load reads the cache, not the 280x280 canvases.
+    monkeypatch.setattr(pendigits, "iter_canvases", lambda *args: pytest.fail("re-read the canvases"))
+    again = pendigits.load_dev_set(path, tmp_path)
+    np.testing.assert_array_equal(again.images, dev.images)
 
 
-def test_continental_strokes_flag_a_one_and_cross_a_seven():
-    one = pen_strokes.digit_strokes(_lines((14, 4), (14, 24)))
-    flagged = pen_strokes.continental_strokes(one, 1, np.random.default_rng(0))
-    flag_start, flag_end = flagged[len(one)]
-    assert flag_start[0] < flag_end[0] and flag_start[1] > flag_end[1]  # Up and to the right, to the top.
-    assert flag_end[1] == pytest.approx(np.concatenate(one)[:, 1].min())
+def test_load_dev_set_other_preprocessing_gets_its_own_cache_entry(fake_dev, tmp_path):
+    path, _ = fake_dev
 
-    seven = pen_strokes.digit_strokes(_lines((7, 5), (21, 5), (11, 24)))
-    crossed = pen_strokes.continental_strokes(seven, 7, np.random.default_rng(0))
-    assert len(crossed) == len(seven) + 1
-    left, right = crossed[-1]
-    assert 11 <= (left[1] + right[1]) / 2 <= 17 and right[0] - left[0] > 4
+    blank = pendigits.load_dev_set(path, tmp_path, lambda canvas: None, key="blank")
 
-    assert pen_strokes.continental_strokes(seven, 3, np.random.default_rng(0)) is seven
+    assert not blank.has_ink.any() and (blank.images == 0).all()
+    assert len(list(tmp_path.glob("pendigits_*.npz"))) == 1
+    assert pendigits.load_dev_set(path, tmp_path).has_ink.all()
+    assert len(list(tmp_path.glob("pendigits_*.npz"))) == 2
 
 
-def test_drawn_accuracy_runs_end_to_end(tiny_npz, trained, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("MNIST_NPZ", str(tiny_npz))
+def test_drawn_accuracy_scores_real_drawings_per_digit_and_writer(fake_dev, trained, tmp_path, capsys):
+    path, drawn = fake_dev
     model_path = save_model(trained.model, tmp_path / "tiny.keras")
 
     code = drawn_accuracy.main(
-        ["--count", "20", "--models", str(model_path), "--results-dir", str(tmp_path), "--failures"]
+        ["--models", str(model_path), "--dev", str(path), "--results-dir", str(tmp_path)]
     )
 
     assert code == 0
     lines = capsys.readouterr().out.strip().splitlines()
     report = json.loads(lines[-1])
-    figures = report["sets"]["normal"]["models"]["tiny"]
-    assert report["count"] == 20
+    assert report["proxy"] is None
+    real = report["real"]
+    figures = real["models"]["tiny"]
+    assert real["drawings"] == 12 and real["writers"] == 3
+    assert set(figures["per_digit"]) == {str(d) for d in np.unique(drawn.labels)}
+    each = figures["writers"]["each"]
+    assert set(each) == {"1", "2", "3"}
+    assert figures["writers"]["min"] == min(each.values()) == each[str(figures["writers"]["worst"])]
+    assert figures["writers"]["min"] <= figures["writers"]["median"] <= max(each.values())
+    errors = round((1 - figures["accuracy"]) * 12)
+    assert sum(figures["confusions"].values()) == errors
+    assert figures["worst_digit"] == min(figures["per_digit"].values())
+    if errors:
+        assert Path(figures["errors_sheet"]).is_file()
+    assert any(line.startswith("[real drawings] tiny: accuracy") for line in lines)
+
+
+def test_drawn_accuracy_proxy_is_the_second_figure(
+    fake_dev, tiny_npz, trained, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("MNIST_NPZ", str(tiny_npz))
+    model_path = save_model(trained.model, tmp_path / "tiny.keras")
+    path, _ = fake_dev
+
+    args = ["--count", "20", "--models", str(model_path), "--dev", str(path), "--proxy"]
+
+    code = drawn_accuracy.main([*args, "--results-dir", str(tmp_path), "--failures"])
+
+    assert code == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    report = json.loads(lines[-1])
+    assert 0.0 <= report["real"]["models"]["tiny"]["accuracy"] <= 1.0
+    figures = report["proxy"]["sets"]["normal"]["models"]["tiny"]
+    assert report["proxy"]["count"] == 20
     assert 0.0 <= figures["accuracy"] <= 1.0 and 0.0 <= figures["plain_resize_accuracy"] <= 1.0
     assert figures["no_ink"] == 0 and figures["median_ms"] > 0
-    assert any(line.startswith("[normal] tiny: accuracy") for line in lines)
+    first_real = next(i for i, line in enumerate(lines) if line.startswith("[real drawings] tiny"))
+    first_proxy = next(i for i, line in enumerate(lines) if line.startswith("[normal] tiny: accuracy"))
+    assert first_real < first_proxy
     assert list(tmp_path.glob("drawn_v*_normal_seed0_n20.npz"))
+
+
+def test_drawn_accuracy_missing_dev_set_is_a_one_line_error(tmp_path, trained, capsys):
+    model_path = save_model(trained.model, tmp_path / "tiny.keras")
+
+    code = drawn_accuracy.main(["--models", str(model_path), "--dev", str(tmp_path / "none.npz")])
+
+    assert code == 1
+    error = capsys.readouterr().err
+    assert "development set was not found" in error and "--dev PATH" in error
 
 
 def test_drawn_accuracy_missing_model_is_a_one_line_error(tmp_path, capsys):

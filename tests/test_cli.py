@@ -35,7 +35,7 @@ def test_every_command_has_help_text(capsys):
     subparsers, commands = _commands()
     helps = {action.dest: action.help for action in subparsers._choices_actions}
 
-    assert set(commands) == {"train", "evaluate", "predict", "presets", "finetune"}
+    assert set(commands) == {"train", "evaluate", "predict", "presets", "finetune", "shift-average"}
     for name, command in commands.items():
         assert helps[name] and command.description, name
         with pytest.raises(SystemExit) as exit_info:
@@ -244,3 +244,12 @@ def test_predict_batch_answers_every_file_after_a_hostile_one(trained_by_cli, di
     assert lines[0]["digit"] is None and "damaged or truncated" in lines[0]["error"]
     assert lines[1]["digit"] is None and "is a directory, not a file" in lines[1]["error"]
     assert lines[2]["digit"] in range(10)
+
+
+def test_train_pen_augment_option_sets_the_config_field():
+    from mnist_core.cli.train import config_from_args
+
+    base = ["train", "--preset", "fast-cnn", "--out", "m.keras"]
+
+    assert config_from_args(build_parser().parse_args([*base, "--pen-augment"])).pen_augment is True
+    assert config_from_args(build_parser().parse_args(base)).pen_augment is False

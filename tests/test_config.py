@@ -42,6 +42,7 @@ def test_config_error_is_value_error():
         ("train_size", 5),
         ("validation_size", -1),
         ("augment", "yes"),
+        ("pen_augment", 1),
         ("early_stopping_patience", 0),
         ("target_val_accuracy", 0.0),
         ("target_val_accuracy", 1.5),

@@ -143,3 +143,14 @@ def test_config_from_query_notice_quotes_a_long_value_shortened():
     assert config == TrainingConfig()
     assert len(notices) == 2 and all(len(notice) < 260 for notice in notices)
     assert notices[0].startswith("Ignored activation='**Session expired.**") and "…" in notices[0]
+
+
+def test_config_from_query_refuses_a_command_line_only_field_and_says_where_it_is():
+    config, _, notices = config_from_query({"pen_augment": "true", "epochs": "2"})
+
+    assert config.pen_augment is False and config.epochs == 2
+    assert notices == [
+        "Ignored pen_augment='true': it is offered on the command line only "
+        "(python -m mnist_core train --pen-augment)."
+    ]
+    assert "pen_augment" not in query_from_config(config.replace(pen_augment=True))

@@ -12,7 +12,7 @@ from mnist_core.config import MODEL_KINDS
 from mnist_core.errors import ConfigError
 from mnist_core.fields import FieldSpec, format_text
 from mnist_core.links import config_from_query
-from mnist_core.overrides import BLOCK_FIELDS, all_surface_fields, surface_fields
+from mnist_core.overrides import BLOCK_FIELDS, command_line_fields, surface_fields
 from pages.ui.form_memory import form_key
 from pages.ui.form_values import form_fields
 from tests.apptest import open_app, server_environment
@@ -51,7 +51,7 @@ CASES = [
 def test_the_command_line_offers_every_field_and_nothing_else():
     train = build_parser()._subparsers._group_actions[0].choices["train"]
     options = {action.dest for action in train._actions} - NOT_FIELDS
-    assert options == set(all_surface_fields())
+    assert options == set(command_line_fields())
     for name in options:
         assert option_name(name) in train.format_help()
 
@@ -62,7 +62,7 @@ def base_values(name: str) -> dict[str, str]:
 
 
 def cli_accepts(kind: str, name: str, text: str) -> bool:
-    field_spec = all_surface_fields()[name]
+    field_spec = command_line_fields()[name]
     option = option_name(name)
     base = [word for item in base_values(name).items() for word in (option_name(item[0]), item[1])]
     if field_spec.kind == "bool" and name not in PER_BLOCK:

@@ -381,3 +381,21 @@ def test_repeated_training_does_not_leak_graphs(tiny_splits):
     # tests' background jobs may trace a few functions meanwhile, hence the small slack.
     assert functions - first_functions < 12
     assert gradients == first_gradients
+
+
+def test_job_with_pen_augment_trains_on_the_pen_drawn_copies(tiny_splits, monkeypatch):
+    from mnist_core import pen_augment
+
+    asked = []
+
+    def fake_copies(images, labels):
+        asked.append(len(labels))
+        return np.repeat(images[np.newaxis], 2, axis=0)
+
+    monkeypatch.setattr(pen_augment, "pen_drawn_copies", fake_copies)
+    config = TrainingConfig(model=SMALL_MLP, batch_size=64, epochs=1, pen_augment=True)
+
+    result = TrainingJob(config, tiny_splits).run()
+
+    assert result is not None and asked == [len(tiny_splits.y_train)]
+    assert result.config.pen_augment is True

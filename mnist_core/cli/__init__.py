@@ -10,16 +10,18 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mnist_core.cli import teach, train, use
+from mnist_core.cli import shift, teach, train, use
 from mnist_core.errors import MnistCoreError
+from mnist_core.runtime import quiet_native_import_logs
 
 USER_ERROR = 2
-COMMANDS = (train, use, teach)
+COMMANDS = (train, use, teach, shift)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    quiet_native_import_logs()  # Errors go to stderr as one line: no TensorFlow start-up notices.
     try:
         return args.handler(args)
     except MnistCoreError as error:

@@ -10,7 +10,7 @@ from mnist_core.cli.shared import add_data_option, data_path, print_json
 from mnist_core.config import MODEL_KINDS, TrainingConfig
 from mnist_core.errors import ConfigError
 from mnist_core.fields import FieldSpec, format_text
-from mnist_core.overrides import all_surface_fields, base_config, with_fields
+from mnist_core.overrides import base_config, command_line_fields, with_fields
 from mnist_core.presets import PRESETS
 
 # Conv-block fields can differ per block, so they are written as text ("true,false"), not as flags.
@@ -31,7 +31,7 @@ def add_commands(commands) -> None:
     source.add_argument("--model", choices=MODEL_KINDS, help="Start from this kind's defaults.")
     train.add_argument("--out", required=True, type=Path, help="Where to save the model (.keras).")
     add_data_option(train)
-    for name, field_spec in all_surface_fields().items():
+    for name, field_spec in command_line_fields().items():
         _add_field_option(train, name, field_spec)
     train.set_defaults(handler=_train)
 
@@ -75,7 +75,7 @@ def config_from_args(args: argparse.Namespace) -> TrainingConfig:
     if args.preset is not None and not args.preset.strip():
         raise ConfigError(f"--preset is empty; choose one of {', '.join(PRESETS)}.")
     config = base_config(args.preset, args.model)
-    values = {name: getattr(args, name) for name in all_surface_fields() if getattr(args, name) is not None}
+    values = {name: getattr(args, name) for name in command_line_fields() if getattr(args, name) is not None}
     return with_fields(config, values)
 
 

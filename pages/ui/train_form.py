@@ -64,7 +64,7 @@ def render(resources: SharedResources) -> tuple[TrainingConfig | None, str]:
         _caps_caption(settings, kind, architecture=True)
     with training:
         st.subheader("Training")
-        _grid(TRAINING_FIELDS, bounds)
+        _grid({name: item for name, item in TRAINING_FIELDS.items() if not item.command_line_only}, bounds)
         _caps_caption(settings, kind, architecture=False)
     form_memory.save_if_changed(resources, recipe)
     try:

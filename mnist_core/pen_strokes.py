@@ -4,11 +4,13 @@ The digit is upsampled, binarised and thinned to a one-pixel skeleton; the
 skeleton's pixels become a graph (8-connected, without the little triangles
 thinning leaves at corners), short spurs are pruned, and the graph is traced
 into polylines: one per branch between junctions and ends, plus closed loops.
+
+Training-time only (it needs scikit-image, from requirements-dev.txt): the
+pen-drawn augmentation (`mnist_core.pen_augment`) and the drawn-digits proxy
+benchmark use it; nothing at prediction time does.
 """
 
 from __future__ import annotations
-
-import itertools
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -49,9 +51,24 @@ def digit_strokes(image: np.ndarray) -> list[np.ndarray]:
         the image holds no ink.
     """
     mask = ink_mask(image)
+    return _trace(skeletonize(mask), ndimage.distance_transform_edt(mask))
+
+
+def trace_digit(image: np.ndarray) -> tuple[list[np.ndarray], float]:
+    """`digit_strokes` and `pen_coverage` of one digit, thinning it only once.
+
+    Returns:
+        (strokes, share of the ink the strokes cover); (empty, 0.0) for no ink.
+    """
+    mask = ink_mask(image)
     skeleton = skeletonize(mask)
-    graph = skeleton_graph(skeleton)
     radius = ndimage.distance_transform_edt(mask)
+    strokes = _trace(skeleton, radius)
+    return strokes, _coverage(mask, skeleton, radius, strokes)
+
+
+def _trace(skeleton: np.ndarray, radius: np.ndarray) -> list[np.ndarray]:
+    graph = skeleton_graph(skeleton)
     prune_spurs(graph, radius)
     strokes = []
     for path in trace_paths(graph):
@@ -202,10 +219,12 @@ def pen_coverage(image: np.ndarray, strokes: list[np.ndarray]) -> float:
     digit has blobs (a filled-in loop, a smudge) that no pen stroke reproduces.
     """
     mask = ink_mask(image)
-    if not mask.any():
+    return _coverage(mask, skeletonize(mask), ndimage.distance_transform_edt(mask), strokes)
+
+
+def _coverage(mask: np.ndarray, skeleton: np.ndarray, radius: np.ndarray, strokes: list[np.ndarray]) -> float:
+    if not mask.any() or not strokes:
         return 0.0
-    radius = ndimage.distance_transform_edt(mask)
-    skeleton = skeletonize(mask)
     pen_radius = float(np.median(radius[skeleton])) + 0.5
     drawing = Image.new("L", (mask.shape[1], mask.shape[0]), 0)
     draw = ImageDraw.Draw(drawing)
@@ -217,36 +236,3 @@ def pen_coverage(image: np.ndarray, strokes: list[np.ndarray]) -> float:
             draw.ellipse([x - pen_radius, y - pen_radius, x + pen_radius, y + pen_radius], fill=255)
     covered = np.asarray(drawing) > 0
     return float((mask & covered).sum() / mask.sum())
-
-
-def continental_strokes(strokes: list[np.ndarray], label: int, rng: np.random.Generator) -> list[np.ndarray]:
-    """Adds the strokes many writers outside the US use: a flag on 1, a crossbar through 7.
-
-    Other digits, and a 7 whose stem cannot be found, come back unchanged.
-    """
-    points = np.concatenate(strokes)
-    top, bottom = points[points[:, 1].argmin()], points[points[:, 1].argmax()]
-    height = bottom[1] - top[1]
-    if label == 1:
-        angle = np.radians(rng.uniform(40, 65))
-        length = rng.uniform(0.2, 0.35) * height
-        flag = top + length * np.array([-np.cos(angle), np.sin(angle)])
-        added = [np.stack([flag, top])]
-        if rng.uniform() < 0.25:
-            half = np.array([rng.uniform(0.2, 0.3) * height, 0.0])
-            added.append(np.stack([bottom - half, bottom + half]))
-        return [*strokes, *added]
-    if label == 7:
-        middle = top[1] + rng.uniform(0.45, 0.6) * height
-        crossings = [
-            start[0] + (middle - start[1]) * (end[0] - start[0]) / (end[1] - start[1])
-            for stroke in strokes
-            for start, end in itertools.pairwise(stroke)
-            if min(start[1], end[1]) <= middle < max(start[1], end[1])
-        ]
-        if not crossings:
-            return strokes
-        centre = np.array([crossings[0], middle])
-        half = rng.uniform(0.15, 0.25) * height * np.array([1.0, np.tan(np.radians(rng.uniform(-6, 6)))])
-        return [*strokes, np.stack([centre - half, centre + half])]
-    return strokes
