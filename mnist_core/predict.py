@@ -52,22 +52,44 @@ def predict(model, images: np.ndarray) -> list[Prediction]:
             white ink on black.
 
     Raises:
-        PredictionError: The model's output for an image is NaN or infinite,
-            so there is no digit to report (never a NaN confidence).
+        PredictionError: An image has NaN or infinite pixels, or the model's
+            output for one is NaN or infinite, so there is no digit to report
+            (never a NaN confidence).
     """
-    probabilities = predict_probabilities(model, images)
-    broken = np.flatnonzero(~np.isfinite(probabilities).all(axis=1))
-    if broken.size:
-        which = "this image"
-        if len(probabilities) > 1:
-            which = f"{broken.size} of {len(probabilities)} images (the first at index {broken[0]})"
+    images = np.asarray(images)
+    # Checked here, not left to the model: whether an infinite pixel ends as a
+    # NaN output depends on the CPU's kernels (oneDNN's may keep it finite).
+    unreadable = _rows_not_finite(images.reshape(len(images), -1)) if images.ndim == 3 else np.array([])
+    if unreadable.size:
         raise PredictionError(
-            f"The model's output for {which} is NaN or infinite, not probabilities, so it has no answer; "
-            "its weights are probably broken, so retrain it or choose another model."
+            f"The pixels of {_which(unreadable, len(images))} are NaN or infinite, so there is nothing to "
+            "classify; give images with values from 0 to 1 (or 0 to 255 as uint8)."
+        )
+    probabilities = predict_probabilities(model, images)
+    broken = _rows_not_finite(probabilities)
+    if broken.size:
+        raise PredictionError(
+            f"The model's output for {_which(broken, len(probabilities))} is NaN or infinite, not "
+            "probabilities, so it has no answer; its weights are probably broken, so retrain it or "
+            "choose another model."
         )
     return [
         Prediction(int(row.argmax()), float(row.max()), tuple(float(p) for p in row)) for row in probabilities
     ]
+
+
+def _rows_not_finite(rows: np.ndarray) -> np.ndarray:
+    """Indices of the rows of a 2-D array holding a NaN or an infinity."""
+    if not np.issubdtype(rows.dtype, np.floating):
+        return np.array([], dtype=int)
+    return np.flatnonzero(~np.isfinite(rows).all(axis=1))
+
+
+def _which(indices: np.ndarray, count: int) -> str:
+    """'this image', or 'K of N images (the first at index I)'."""
+    if count == 1:
+        return "this image"
+    return f"{indices.size} of {count} images (the first at index {indices[0]})"
 
 
 def predict_probabilities(model, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:

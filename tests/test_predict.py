@@ -137,5 +137,5 @@ def test_predict_one_overflowing_image_in_a_batch_is_named(trained, tiny_splits)
     images = tiny_splits.x_test[:4].astype(np.float32) / 255.0
     images[2] = np.inf
 
-    with pytest.raises(PredictionError, match=r"1 of 4 images \(the first at index 2\)"):
+    with pytest.raises(PredictionError, match=r"pixels of 1 of 4 images \(the first at index 2\) are NaN"):
         predict(trained.model, images)
