@@ -18,6 +18,7 @@ from pages.ui import text
 
 # How often a waiting page refreshes its "about N s left" line (and notices a click elsewhere).
 WAIT_STEP_S = 0.25
+STILL_STATUS_CSS = "<style>[data-testid='stStatusWidget'] { display: none; }</style>"
 
 
 def keep_keras_state_between_runs() -> None:
@@ -64,14 +65,17 @@ def get_resources() -> SharedResources:
 
 def wait_while_loading(shared: SharedResources) -> None:
     """Shows what is loading and about how long is left, in place, until loading has finished."""
-    note = st.empty()
+    holder = st.empty()
+    with holder.container():
+        st.html(STILL_STATUS_CSS)  # The "running" animation would repaint every frame while we wait.
+        note = st.empty()
     shown = ""
     while not shared.wait(WAIT_STEP_S):
         line = f"Loading the models… {shared.stage} About {shared.seconds_left()} s left."
         if line != shown:  # An unchanged line sends nothing; a new one also lets a click elsewhere stop us.
             note.info(line, icon=":material/hourglass_top:")
             shown = line
-    note.empty()
+    holder.empty()
 
 
 def wait_for_resources(*, need_data: bool = False) -> SharedResources:
