@@ -22,9 +22,8 @@ from mnist_core.errors import DataError, shorten
 from mnist_core.files import ZipLimits, format_size, open_regular_file, open_zip
 
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
-# Full MNIST is 55 MB as uint8 (keras's compressed mnist.npz is 11 MB) and
-# 440 MB even saved as int64. More than this, on disk, unpacked or declared by
-# the arrays' .npy headers, is refused before any array is allocated.
+# Full MNIST is 55 MB as uint8 (keras's mnist.npz: 11 MB compressed; 440 MB as int64). More than
+# this, on disk, unpacked or declared by the arrays' .npy headers, is refused before allocating.
 MAX_NPZ_BYTES = 512 << 20
 NPZ_LIMITS = ZipLimits(max_members=16, max_member_bytes=MAX_NPZ_BYTES, max_total_bytes=MAX_NPZ_BYTES)
 NPZ_FIX = "point MNIST_NPZ or --data at a keras-layout mnist.npz"
@@ -284,10 +283,10 @@ def _keras_load_data() -> tuple[np.ndarray, ...]:
 def _make_data(x_train, y_train, x_test, y_test, *, source: str, name: str = "MNIST data") -> MnistData:
     arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
     for key, array in arrays.items():
-        expected = 3 if key.startswith("x") else 1
+        top = 255 if key.startswith("x") else 9
         _check_layout(key, array.shape, array.dtype, name)
-        if array.size and (array.min() < 0 or array.max() > (255 if expected == 3 else 9)):
-            raise DataError(f"{name}: {key} holds values outside {'0-255' if expected == 3 else '0-9'}.")
+        if array.size and (array.min() < 0 or array.max() > top):
+            raise DataError(f"{name}: {key} holds values outside 0-{top}.")
     for images, labels in (("x_train", "y_train"), ("x_test", "y_test")):
         if len(arrays[images]) != len(arrays[labels]) or len(arrays[labels]) == 0:
             raise DataError(
