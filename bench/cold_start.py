@@ -27,13 +27,6 @@ from bench.app_driver.server import AppServer, MemorySampler, app_env
 from bench.app_driver.stats import summary
 
 DRAW_TARGET_S = 20.0
-# A cheap first look, four times a second, until the canvas is there and loading is over: the precise
-# waits poll every animation frame, which in ten pages at once costs the cores the server needs.
-CANVAS_SHOWN_JS = """() => {
-  const host = document.querySelector('[data-testid="stBidiComponentIsolated"]');
-  const canvas = host && (host.shadowRoot || host).querySelector("canvas.upper-canvas");
-  return Boolean(canvas) && !document.body.textContent.includes("Loading the models");
-}"""
 # A cheap first look, four times a second, until the canvas is there and loading is over; only then
 # the precise waits, which poll every animation frame: in ten pages at once that costs the server's cores.
 CANVAS_SHOWN_JS = """() => {
@@ -62,6 +55,13 @@ async def open_draw(browser, server: AppServer, number: int, timeout: float) -> 
     finally:
         await page.context.close()
     return figures
+
+
+async def first_visitors(browser, server: AppServer, count: int, timeout: float) -> list[dict]:
+    """`count` students opening /draw at the same moment; what each saw (see `open_draw`)."""
+    return await asyncio.gather(
+        *(open_draw(browser, server, number, timeout) for number in range(1, count + 1))
+    )
 
 
 async def reload_mid_run(browser, server: AppServer) -> dict:
@@ -115,9 +115,7 @@ async def main_async(args: argparse.Namespace) -> dict:
             sampler = MemorySampler(server.pid)
             sampler.start()
             health_s = time.perf_counter() - server.started_at
-            sessions = await asyncio.gather(
-                *(open_draw(browser, server, number, args.timeout) for number in range(1, args.sessions + 1))
-            )
+            sessions = await first_visitors(browser, server, args.sessions, args.timeout)
             reload = await reload_mid_run(browser, server) if args.reload_check else None
             await sampler.stop()
         finally:

@@ -29,12 +29,7 @@ def test_ten_first_visitors_on_a_cold_server_each_draw_within_20_s(needs_browser
             browser = await pages.launch_browser(playwright, shell=True)
             try:
                 await asyncio.to_thread(server.start, 120)
-                return await asyncio.gather(
-                    *(
-                        cold_start.open_draw(browser, server, number, 120)
-                        for number in range(1, FIRST_VISITORS + 1)
-                    )
-                )
+                return await cold_start.first_visitors(browser, server, FIRST_VISITORS, 120)
             finally:
                 await browser.close()
 
