@@ -44,6 +44,24 @@ NO_DIGIT_REASONS = {
 
 
 @dataclass(frozen=True)
+class Recipe:
+    """Which steps of the recipe run: all of them for every answer; the Inside page skips some to show why.
+
+    Attributes:
+        crop: Crop to the ink (else the whole image is scaled down, the digit as small as drawn).
+        scale: Scale the longer side to 20 px keeping the aspect ratio (else stretch to fill 28x28).
+        centre: Put the centre of mass at the centre (else the middle of the digit's box).
+    """
+
+    crop: bool = True
+    scale: bool = True
+    centre: bool = True
+
+
+MNIST_RECIPE = Recipe()
+
+
+@dataclass(frozen=True)
 class PreprocessSteps:
     """Intermediate images, for a "what the model sees" view.
 
@@ -65,18 +83,18 @@ class PreprocessSteps:
 
 @overload
 def canvas_to_mnist(
-    image: np.ndarray, *, return_steps: Literal[False] = False, source: str = "canvas"
+    image: np.ndarray, *, return_steps: Literal[False] = False, source: str = "canvas", recipe: Recipe = ...
 ) -> np.ndarray | None: ...
 
 
 @overload
 def canvas_to_mnist(
-    image: np.ndarray, *, return_steps: Literal[True], source: str = "canvas"
+    image: np.ndarray, *, return_steps: Literal[True], source: str = "canvas", recipe: Recipe = ...
 ) -> tuple[np.ndarray | None, PreprocessSteps]: ...
 
 
 def canvas_to_mnist(
-    image: np.ndarray, *, return_steps: bool = False, source: str = "canvas"
+    image: np.ndarray, *, return_steps: bool = False, source: str = "canvas", recipe: Recipe = MNIST_RECIPE
 ) -> np.ndarray | tuple[np.ndarray | None, PreprocessSteps] | None:
     """Converts a canvas image or photo of one digit to MNIST format.
 
@@ -87,6 +105,7 @@ def canvas_to_mnist(
         return_steps: Also return the intermediate images.
         source: "canvas" (a drawing) or "picture" (an image file), which
             words the reason when no digit is found.
+        recipe: The steps to run (default: all, as every model expects).
 
     Returns:
         A (28, 28) float32 array in [0, 1], white ink on black, or None when
@@ -104,9 +123,12 @@ def canvas_to_mnist(
     reason = NO_DIGIT_REASONS[source][reason] if reason else ""
     scaled = centred = None
     if box is not None:
-        top, bottom, left, right = box
-        scaled = _scale_to_box(ink[top:bottom, left:right])
-        centred = _centre_by_mass(scaled)
+        top, bottom, left, right = box if recipe.crop else (0, ink.shape[0], 0, ink.shape[1])
+        if recipe.scale:
+            scaled = _scale_to_box(ink[top:bottom, left:right])
+            centred = _centre_by_mass(scaled) if recipe.centre else _centre_box(scaled)
+        else:
+            scaled = centred = _scale_to_box(ink[top:bottom, left:right], (FIELD_SIZE, FIELD_SIZE))
     if return_steps:
         return centred, PreprocessSteps(ink=ink, box=box, scaled=scaled, centred=centred, reason=reason)
     return centred
@@ -184,15 +206,24 @@ def _digit_box(ink: np.ndarray) -> tuple[tuple[int, int, int, int] | None, str]:
     return (int(top), int(bottom), int(left), int(right)), ""
 
 
-def _scale_to_box(crop: np.ndarray) -> np.ndarray:
-    """Scales the crop so its longer side is 20 px, with Lanczos filtering."""
+def _scale_to_box(crop: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
+    """Scales the crop so its longer side is 20 px (or to `size`, width x height), with Lanczos filtering."""
     height, width = crop.shape
     factor = DIGIT_BOX / max(height, width)
-    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    size = size or (max(1, round(width * factor)), max(1, round(height * factor)))
     resized = Image.fromarray(crop.astype(np.float32)).resize(size, Image.Resampling.LANCZOS)
     scaled = np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)
     peak = scaled.max()
     return scaled / peak if peak > 0 else scaled
+
+
+def _centre_box(digit: np.ndarray) -> np.ndarray:
+    """Places the digit in the middle of a 28x28 field by its box, not its mass."""
+    height, width = digit.shape
+    top, left = (FIELD_SIZE - height) // 2, (FIELD_SIZE - width) // 2
+    field = np.zeros((FIELD_SIZE, FIELD_SIZE), np.float32)
+    field[top : top + height, left : left + width] = digit
+    return field
 
 
 def _centre_by_mass(digit: np.ndarray) -> np.ndarray:

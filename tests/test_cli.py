@@ -35,7 +35,15 @@ def test_every_command_has_help_text(capsys):
     subparsers, commands = _commands()
     helps = {action.dest: action.help for action in subparsers._choices_actions}
 
-    assert set(commands) == {"train", "evaluate", "predict", "presets", "finetune", "shift-average"}
+    assert set(commands) == {
+        "train",
+        "evaluate",
+        "predict",
+        "presets",
+        "finetune",
+        "shift-average",
+        "explain",
+    }
     for name, command in commands.items():
         assert helps[name] and command.description, name
         with pytest.raises(SystemExit) as exit_info:
@@ -176,6 +184,9 @@ def test_predict_all_good_exits_zero(trained_by_cli, digit_canvas, tmp_path, cap
         (["evaluate", "--model", "models/cnn.keras", "--data", " "], "--data is empty"),
         (["evaluate", "--model", "{tmp}/none.keras"], "does not exist"),
         (["predict", "--model", "{tmp}/none.keras", "a.png"], "does not exist"),
+        (["explain", "{tmp}/none.png", "--out", "{tmp}/out"], "does not exist"),
+        (["explain", "pyproject.toml", "--out", "{tmp}/out"], "not"),
+        (["explain", "README.md", "--out", "README.md"], "is a file; give a folder"),
     ],
     ids=[
         "missing data",
@@ -190,6 +201,9 @@ def test_predict_all_good_exits_zero(trained_by_cli, digit_canvas, tmp_path, cap
         "empty data evaluate",
         "no model",
         "no model 2",
+        "explain missing image",
+        "explain not an image",
+        "explain out is a file",
     ],
 )
 def test_user_error_exits_2_with_one_line(tmp_path, args, message):
@@ -253,3 +267,38 @@ def test_train_pen_augment_option_sets_the_config_field():
 
     assert config_from_args(build_parser().parse_args([*base, "--pen-augment"])).pen_augment is True
     assert config_from_args(build_parser().parse_args(base)).pen_augment is False
+
+
+def test_explain_writes_the_input_the_map_and_every_layers_pictures(digit_canvas, tiny_npz, tmp_path, capsys):
+    canvas, label = digit_canvas
+    picture, out = tmp_path / "digit.png", tmp_path / "inside"
+    Image.fromarray(canvas).save(picture)
+
+    assert main(["explain", str(picture), "--out", str(out), "--data", str(tiny_npz)]) == 0
+
+    line = json.loads(capsys.readouterr().out)
+    assert line["digit"] == label and 0.5 < line["confidence"] <= 1.0
+    assert line["layers"][1] == {"name": "conv_1", "kind": "Conv2D", "shape": [12, 12, 64]}
+    nearest = line["nearest"]
+    assert len(nearest) == 8 and [n["distance"] for n in nearest] == sorted(n["distance"] for n in nearest)
+    train_labels = np.load(tiny_npz)["y_train"]
+    assert all(train_labels[n["index"]] == n["label"] for n in nearest)
+    assert sum(n["label"] == label for n in nearest) >= 4
+    image, saliency = np.load(out / "input.npy"), np.load(out / "saliency.npy")
+    assert (
+        image.shape == saliency.shape == (28, 28)
+        and image.dtype == np.float32
+        and 0 <= image.min() <= image.max() <= 1
+    )
+    assert np.abs(saliency).sum() > 0
+    for name in ("input.png", "saliency.png", "layer_02_conv_1.png", "filters.png"):
+        assert name in line["files"] and Image.open(out / name).size[0] > 28
+    assert not (out / "layer_08_flatten.png").exists()  # 3,200 numbers: no picture.
+
+
+def test_explain_a_blank_picture_is_one_sentence(tmp_path, capsys):
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (280, 280), "white").save(blank)
+    assert main(["explain", str(blank), "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert "empty" in error and error.count("\n") == 1

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from mnist_core.preprocess import canvas_to_mnist, ink_strength
+from mnist_core.preprocess import Recipe, canvas_to_mnist, ink_strength
 
 CANVAS = 280
 
@@ -215,3 +215,19 @@ def test_ink_strength_faint_haze_dropped():
 
     assert np.all(ink[40:60, 45:55] == 1.0)
     assert np.all(ink[0:30, 0:30] == 0.0)
+
+
+def test_recipe_with_steps_skipped_shows_why_each_step_matters():
+    canvas = np.zeros((280, 280), np.uint8)
+    canvas[20:80, 30:40] = 255  # A small, thin stroke near the top-left corner.
+    full = canvas_to_mnist(canvas)
+    uncropped = canvas_to_mnist(canvas, recipe=Recipe(crop=False))
+    stretched = canvas_to_mnist(canvas, recipe=Recipe(scale=False))
+    by_box = canvas_to_mnist(canvas, recipe=Recipe(centre=False))
+    rows = np.flatnonzero(full.any(axis=1))
+    assert rows[-1] - rows[0] + 1 == 20  # The MNIST recipe: the longer side scaled to 20 px.
+    assert np.flatnonzero((uncropped > 0.3).any(axis=1)).size < 8  # Not cropped: as small as drawn.
+    assert stretched.any(axis=0).all() and stretched.any(axis=1).all()  # Stretched over the whole field.
+    assert canvas_to_mnist(canvas, recipe=Recipe()) == pytest.approx(full)
+    columns = np.flatnonzero(by_box.any(axis=0))
+    assert columns[0] + columns[-1] in (26, 27)  # Centred by its box.

@@ -43,6 +43,7 @@ PAGE_PATHS = {
     "Train": "train",
     "Errors": "errors",
     "Draw": "draw",
+    "Inside": "inside",
     "My handwriting": "handwriting",
 }
 PAGE_LABELS = tuple(PAGE_PATHS)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mnist_core.cli import shift, teach, train, use
+from mnist_core.cli import explain, shift, teach, train, use
 from mnist_core.errors import MnistCoreError
 from mnist_core.runtime import quiet_native_import_logs
 
 USER_ERROR = 2
-COMMANDS = (train, use, teach, shift)
+COMMANDS = (train, use, teach, shift, explain)
 
 
 def main(argv: list[str] | None = None) -> int:

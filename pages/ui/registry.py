@@ -49,6 +49,13 @@ HANDWRITING = PageInfo(
     "handwriting",
     "The drawings you kept, how every model reads them, and a model taught your own handwriting.",
 )
-PAGES = (HOME, TRAIN, ERRORS, DRAW, HANDWRITING)
+INSIDE = PageInfo(
+    "pages/inside.py",
+    "Inside",
+    ":material/neurology:",
+    "inside",
+    "Each layer's maps for your drawing, why the model answered, and the training digits it finds alike.",
+)
+PAGES = (HOME, TRAIN, ERRORS, DRAW, INSIDE, HANDWRITING)
 # The pages the home page offers as cards (every page but itself).
 CARDS = tuple(page for page in PAGES if page is not HOME)

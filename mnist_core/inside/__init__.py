@@ -1,0 +1,1 @@
+"""Looking inside a classifier: layer outputs, attribution maps, nearest training digits, pictures."""
