@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 # Random guessing scores a loss of ln 10 = 2.3 and training only lowers it, so
 # an epoch's running loss above three times that means the run has blown up,
@@ -51,7 +52,10 @@ class JobProgress:
         batches: Per-batch history: lists under "step", "epoch" (fractional
             epochs done), "loss" and "accuracy" (that batch's own values).
         epochs_history: One dict per epoch with loss, accuracy, val_loss,
-            val_accuracy, seconds and whether it was cut short.
+            val_accuracy, seconds and whether it was cut short, and with a
+            probe image, "probe": its ten probabilities after that epoch.
+        first_layer: The first layer's weights as last seen (kept during the
+            run only, for the Train page's look inside), or None.
     """
 
     status: JobStatus
@@ -66,6 +70,7 @@ class JobProgress:
     queue_position: int | None
     batches: dict[str, list[float]]
     epochs_history: list[dict]
+    first_layer: Any = None
 
     @property
     def finished(self) -> bool:
@@ -102,6 +107,7 @@ class ProgressRecorder:
         self._batches: dict[str, list[float]] = {"step": [], "epoch": [], "loss": [], "accuracy": []}
         self._epochs_history: list[dict] = []
         self._previous_sums = (0.0, 0.0, 0)
+        self._first_layer: Any = None
 
     @property
     def status(self) -> JobStatus:
@@ -165,8 +171,13 @@ class ProgressRecorder:
             )
             return True
 
-    def epoch_ended(self, epoch: int, logs: dict) -> dict:
-        """Records an epoch's scores; returns a copy of its history row."""
+    def weights_seen(self, first_layer: Any) -> None:
+        """Keeps the first layer's latest weights (an array), replacing the ones before."""
+        with self._lock:
+            self._first_layer = first_layer
+
+    def epoch_ended(self, epoch: int, logs: dict, probe: list[float] | None = None) -> dict:
+        """Records an epoch's scores (and the probe image's probabilities); returns a copy of its row."""
         with self._lock:
             started = self._epochs_history[-1]["ended_at"] if self._epochs_history else self._started_at
             now = time.monotonic()
@@ -180,6 +191,8 @@ class ProgressRecorder:
                 "ended_at": now,
                 "partial": self._batch < self.steps_per_epoch,
             }
+            if probe is not None:
+                row["probe"] = probe
             self._epochs_history.append(row)
             return dict(row)
 
@@ -206,6 +219,7 @@ class ProgressRecorder:
                 queue_position=queue_position if queued else None,
                 batches={key: list(values) for key, values in self._batches.items()},
                 epochs_history=[dict(row) for row in self._epochs_history],
+                first_layer=None if self._status in FINISHED else self._first_layer,
             )
 
     def _rate(self) -> float:

@@ -2,10 +2,9 @@
 
 A page starts a `TrainingJob`, then reads `job.progress()` whenever it likes
 (every second, say); the worker never touches UI code. `stop()` ends training
-at the next batch boundary and keeps the weights learned so far. The record
-of the run lives in `progress.py`, the Keras callback that writes it in
-`callbacks.py`; this module holds the job's control: queueing, starting,
-stopping, giving up on a closed page, and the result.
+at the next batch boundary and keeps the weights learned so far. The run's
+record is `progress.py`, its Keras callback `callbacks.py`; here is the job's
+control: queueing, starting, stopping, giving up on a closed page, the result.
 """
 
 from __future__ import annotations
@@ -15,6 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from mnist_core.config import TrainingConfig
 from mnist_core.data import DataSplits
@@ -65,6 +66,7 @@ class TrainingJob:
             finished, however it ended (to keep its model).
         start_from: Train a copy of this model (fine-tuning) instead of a new
             one built from `config.model`.
+        probe: A (28, 28) image (the learner's drawing) to read after every epoch, or None.
 
     Raises:
         ConfigError: The batch size exceeds the training examples.
@@ -81,6 +83,7 @@ class TrainingJob:
         on_epoch: Callable[[dict], None] | None = None,
         on_finish: Callable[[TrainingJob], None] | None = None,
         start_from: Any = None,
+        probe: np.ndarray | None = None,
     ):
         train_examples = len(splits.y_train)
         if config.batch_size > train_examples:
@@ -96,6 +99,7 @@ class TrainingJob:
         self._on_epoch = on_epoch
         self._on_finish = on_finish
         self._start_from = start_from
+        self.probe = probe
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stop_requested = threading.Event()
@@ -243,7 +247,7 @@ class TrainingJob:
             self._model = model
         validation = make_dataset(splits.x_val, splits.y_val, VALIDATION_BATCH) if len(splits.y_val) else None
         progress_callback = ProgressCallback(
-            self._recorder, self._give_up, config.learning_rate, config.target_val_accuracy, self._on_epoch
+            self._recorder, self._give_up, config, self._on_epoch, self.probe
         )
         callbacks = [progress_callback]
         if config.early_stopping_patience:

@@ -100,9 +100,16 @@ class WorkspaceRuns:
             return self._runs.get(workspace_id)
 
     def start(
-        self, workspace_id: str, config: TrainingConfig, label: str, splits: DataSplits
+        self,
+        workspace_id: str,
+        config: TrainingConfig,
+        label: str,
+        splits: DataSplits,
+        probe: np.ndarray | None = None,
     ) -> WorkspaceRun:
         """Queues a run for the workspace; its model joins the workspace when it is done.
+
+        `probe`, the learner's latest drawing (28x28), is read by the model after every epoch.
 
         Raises:
             JobError: The workspace's previous run is still going.
@@ -113,7 +120,9 @@ class WorkspaceRuns:
         run_label = f"Run {number} · {label}"
         run_id = self.store.runs.record(workspace_id, run_label, config.to_dict())
         run: WorkspaceRun
-        job = self._job(workspace_id, config, splits, on_finish=lambda finished: self._finished(run))
+        job = self._job(
+            workspace_id, config, splits, on_finish=lambda finished: self._finished(run), probe=probe
+        )
         run = WorkspaceRun(run_id, workspace_id, run_label, job)
         return self._begin(run)
 

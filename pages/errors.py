@@ -7,9 +7,8 @@ import streamlit as st
 
 from mnist_core.evaluation import sort_misclassified
 from pages import route_through_app
-from pages.ui import charts, resources, state, text
+from pages.ui import charts, mistakes_view, resources, state, text
 from pages.ui.evaluations import evaluation, split_arrays
-from pages.ui.images import enlarge
 from pages.ui.models import all_models, model_picker
 
 route_through_app()
@@ -106,10 +105,7 @@ pager_key = f"errors_page_{entry.key}_{split}_{true}_{predicted}_{order}"
 page = st.pagination(pages, key=pager_key) if pages > 1 else 1
 shown = mistakes[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
 st.caption(
-    f"{len(mistakes):,} mistakes match · page {page} of {pages} · each shows true → predicted · confidence."
+    f"{len(mistakes):,} mistakes match · page {page} of {pages} · each shows true → predicted · confidence; "
+    "click one to see its probabilities and why the model said it."
 )
-st.image(
-    [enlarge(images[item.index], 3) for item in shown],
-    caption=[f"{item.true_label} → {item.predicted_label} · {item.confidence:.1%}" for item in shown],
-    width=84,
-)
+mistakes_view.gallery(entry, images, shown)

@@ -73,20 +73,16 @@ def look_inside() -> None:
         st.error(text.plain(error), icon=":material/error:")
         return
     with st.container(horizontal=True, gap="medium"):
-        st.image(enlarge(image, 6), caption="What the model sees")
-        st.metric(
-            "Prediction",
-            explanation.prediction.digit,
-            f"{explanation.prediction.confidence:.0%} sure",
-            delta_color="off",
-        )
+        inside_view.show(st, enlarge(image, 6), caption="What the model sees")
+        st.metric("Prediction", explanation.prediction.digit, width=120)
+        st.metric("Confidence", f"{explanation.prediction.confidence:.0%}", width=120)
     layers_tab, why_tab, nearest_tab, steps_tab = st.tabs(
         ["Layers", "Why this digit", "Nearest training digits", "How the drawing becomes 28×28"]
     )
     with layers_tab:
         inside_view.layers(explanation)
     with why_tab:
-        inside_view.why(explanation, key=state.INSIDE_OTHER)
+        inside_view.why(explanation, key=state.INSIDE_WHY)
     with nearest_tab:
         inside_view.nearest(explanation, index)
     with steps_tab:

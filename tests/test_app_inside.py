@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from pages.ui import state
-from tests.apptest import open_app, run_until, server_environment, texts
+from tests.apptest import open_app, run_until, server_environment, texts, train_tiny_model
 
 
 def captions(at) -> list[str]:
@@ -55,11 +55,14 @@ def test_why_explains_the_answer_and_a_digit_the_learner_picks(digit_canvas):
     at = inside(digit_canvas)
     digit = digit_canvas[1]
     other = (digit + 3) % 10
-    assert "SmoothGrad" in texts(at.caption)
-    at.selectbox(key=state.INSIDE_OTHER).set_value(other).run()
+    assert "SmoothGrad × input" in texts(at.caption)
+    at.selectbox(key=f"{state.INSIDE_WHY}_digit").set_value(other).run()
     shown = captions(at)
     assert f"Why {digit}" in shown and f"Why {other}" in shown
     assert f"Why {digit} and not {other}" in shown
+    at.toggle(key=f"{state.INSIDE_WHY}_on_ink").set_value(False).run()
+    assert "more ink there would raise the score" in texts(at.caption)
+    assert not at.exception
 
 
 def test_nearest_training_digits_are_eight_with_labels(digit_canvas):
@@ -80,9 +83,19 @@ def test_mlp_shows_weight_templates_and_no_filters(digit_canvas):
 
 def test_skipping_preprocessing_steps_changes_what_the_model_sees(digit_canvas):
     at = inside(digit_canvas)
-    assert at.metric[-1].label == "The answer with every step"
+    assert at.metric[-2].label == "The answer with every step"
     at.toggle(key=f"{state.INSIDE_RECIPE}_crop").set_value(False).run()
     at.toggle(key=f"{state.INSIDE_RECIPE}_scale").set_value(False).run()
-    assert at.metric[-1].label == "The answer with these steps"
+    assert at.metric[-2].label == "The answer with these steps"
     assert "stretched to fill" in texts(at.caption)
+    assert not at.exception
+
+
+def test_a_run_on_the_train_page_reads_the_drawing_after_every_epoch(digit_canvas):
+    at = open_app(query={"preset": "seed-mlp-32-64", "epochs": "2", "train_size": "300"})
+    at.session_state[state.DRAWING] = np.dstack([digit_canvas[0]] * 3 + [np.full((280, 280), 255, np.uint8)])
+    at.switch_page("pages/train.py").run()
+    assert "Finished 2 epochs" in train_tiny_model(at)
+    run_until(at, lambda at: "Inside, as it trains" in texts(at.markdown), what="the run's look inside")
+    assert "Your drawing" in captions(at)
     assert not at.exception

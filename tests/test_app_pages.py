@@ -1,4 +1,4 @@
-"""AppTest tests of the four pages, on a tiny data set with server caps set by environment variables.
+"""AppTest tests of the pages, on a tiny data set with server caps set by environment variables.
 
 Each `AppTest` is one browser session; they share the process-wide `SharedResources`
 (made afresh for this module, so the environment below applies).
@@ -45,13 +45,18 @@ def app_environment(tiny_npz):
         yield
 
 
+def gallery(at) -> list[str]:
+    """The Errors page's mistakes, by their captions (each a button that opens a closer look)."""
+    return [item.label for item in at.button if item.key and item.key.startswith("mistake_")]
+
+
 # Home ----------------------------------------------------------------------------------------
 
 
 def test_home_shows_links_data_source_and_default_models():
     at = open_app()
     assert at.title[0].value.endswith("MNIST Playground")
-    assert [link.label for link in at.page_link] == ["Train", "Errors", "Draw", "My handwriting"]
+    assert [link.label for link in at.page_link] == ["Train", "Errors", "Draw", "Inside", "My handwriting"]
     assert "tiny_mnist.npz" in texts(at.warning), "a partial data set is flagged"
     assert "In use: 600 training and 200 test digits." in texts(at.caption)
     assert model_names(at) == ["Default CNN", "Default MLP"]
@@ -61,7 +66,7 @@ def test_home_waits_for_a_fresh_load_without_rerunning():
     forget_shared_resources()
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
     assert not at.exception
-    assert [link.label for link in at.page_link] == ["Train", "Errors", "Draw", "My handwriting"]
+    assert [link.label for link in at.page_link] == ["Train", "Errors", "Draw", "Inside", "My handwriting"]
     assert not loading(at), "the page waits in place for the load, then shows what loaded"
     assert model_names(at) == ["Default CNN", "Default MLP"]
 
@@ -164,12 +169,17 @@ def test_tiny_run_survives_page_switches_and_its_model_reaches_errors_and_draw()
     assert at.selectbox(key="errors_model").value == name
     metrics = {metric.label: metric.value for metric in at.metric}
     mistakes = int(metrics["Mistakes (of 200)"])
-    assert len(at.image[0].captions) == min(mistakes, 40), "the gallery's first page holds up to 40"
+    assert len(gallery(at)) == min(mistakes, 40), "the gallery's first page holds up to 40"
     assert f"{mistakes:,} mistakes match · page 1 of" in texts(at.caption)
-    captions = at.image[0].captions
-    assert 0 < len(captions) <= 40
     at.selectbox(key="errors_true").set_value(7).run()
-    assert all(caption.startswith("7 →") for caption in at.image[0].captions)
+    sevens = gallery(at)
+    assert sevens and all(caption.startswith("7 →") for caption in sevens)
+    first = next(item for item in at.button if item.key and item.key.startswith("mistake_"))
+    first.click().run()
+    said = sevens[0].split(" → ")[1].split(" ")[0]
+    looks = [caption for image in at.get("image") for caption in image.captions]
+    assert f"Why {said} and not 7" in looks and "SmoothGrad" in texts(at.caption), looks
+    assert not at.exception
 
     at.switch_page("pages/draw.py").run()
     assert at.selectbox(key="draw_model").value == name

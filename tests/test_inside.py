@@ -108,33 +108,36 @@ def test_smoothgrad_of_a_linear_model_is_its_weights():
     network = network_of(model)
     image = np.random.default_rng(0).random((28, 28)).astype(np.float32)
     kernel = model.layers[-1].kernel.numpy()
-    maps = attributions(network, image, [(3, None), (3, 8)], SmoothGrad(samples=4))
+    maps = attributions(network, image, [3, 8], SmoothGrad(on_ink=False, samples=4))
     np.testing.assert_allclose(maps[0], kernel[:, 3].reshape(28, 28), atol=1e-5)
-    np.testing.assert_allclose(maps[1], (kernel[:, 3] - kernel[:, 8]).reshape(28, 28), atol=1e-5)
+    np.testing.assert_allclose(maps[0] - maps[1], (kernel[:, 3] - kernel[:, 8]).reshape(28, 28), atol=1e-5)
+    on_ink = attributions(network, image, [3], SmoothGrad(samples=4))[0]
+    np.testing.assert_allclose(on_ink, kernel[:, 3].reshape(28, 28) * image, atol=1e-5)
 
 
+@pytest.mark.parametrize("on_ink", [True, False], ids=["on ink", "every pixel"])
 @pytest.mark.parametrize("name", ["cnn", "mlp"])
-def test_attribution_passes_the_model_randomisation_check(shipped, test_images, name):
+def test_attribution_passes_the_model_randomisation_check(shipped, test_images, name, on_ink):
     """Adebayo et al. (2018): with random weights the map must change (rank correlation below 0.5)."""
     network = network_of(shipped[name])
     scrambled = randomised(network)
+    method = SmoothGrad(on_ink=on_ink)
     correlations = []
     for image in test_images:
         digit = int(network.look(image)[1].argmax())
-        trained_map = attributions(network, image, [(digit, None)])[0]
-        random_map = attributions(scrambled, image, [(digit, None)])[0]
+        trained_map = attributions(network, image, [digit], method)[0]
+        random_map = attributions(scrambled, image, [digit], method)[0]
         correlations.append(rank_correlation(trained_map, random_map))
     assert np.median(correlations) < 0.5 and max(correlations) < 0.5, correlations
 
 
-def test_the_default_cnns_attribution_lies_mostly_on_or_next_to_the_ink(shipped, test_images):
+def test_the_default_cnns_gradient_lies_mostly_on_or_next_to_the_ink(shipped, test_images):
     network = network_of(shipped["cnn"])
-    shares = [
-        share_near_ink(
-            attributions(network, image, [(int(network.look(image)[1].argmax()), None)])[0], image, 2
-        )
-        for image in test_images
-    ]
+    every_pixel = SmoothGrad(on_ink=False)
+    shares = []
+    for image in test_images:
+        digit = int(network.look(image)[1].argmax())
+        shares.append(share_near_ink(attributions(network, image, [digit], every_pixel)[0], image, 2))
     assert np.median(shares) > 0.5, shares
 
 
@@ -218,3 +221,23 @@ def test_signed_colours_and_overlay():
         0,
     ]
     assert pictures.overlay(image, np.zeros((28, 28))).max() == 0
+
+
+def test_wide_penultimate_layers_are_projected_and_old_indexes_dropped(fallback_data, monkeypatch):
+    from mnist_core.inside import neighbours
+
+    wide = keras.Sequential(
+        [keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
+    )  # Its penultimate vector is the 784 pixels.
+    images, labels = fallback_data.x_train[:300], fallback_data.y_train[:300]
+    index = neighbour_index(wide, images, labels)
+    assert index.wait(10) and not index.error
+    assert index._vectors.shape == (300, neighbours.MAX_DIMENSIONS) and index._vectors.dtype == np.float32
+    assert index.nearest(images[42].astype(np.float32) / 255.0)[0].index == 42
+
+    monkeypatch.setattr(neighbours, "MAX_INDEXES", 2)
+    models = [linear_model(seed) for seed in range(3)]
+    for model in models:
+        neighbour_index(model, images, labels).wait(10)
+    assert not hasattr(models[0], "_mnist_inside_neighbours")
+    assert all(hasattr(model, "_mnist_inside_neighbours") for model in models[1:])

@@ -399,3 +399,35 @@ def test_job_with_pen_augment_trains_on_the_pen_drawn_copies(tiny_splits, monkey
 
     assert result is not None and asked == [len(tiny_splits.y_train)]
     assert result.config.pen_augment is True
+
+
+@pytest.mark.parametrize(
+    ("model", "kernel_shape"),
+    [
+        (MLPConfig(hidden_units=(16,)), (784, 16)),
+        (CNNConfig(conv_blocks=(ConvBlock(filters=4, kernel_size=3),), dense_units=(8,)), (3, 3, 1, 4)),
+    ],
+    ids=["mlp", "cnn"],
+)
+def test_a_run_shows_its_first_layer_as_it_learns_and_reads_the_probe_every_epoch(
+    tiny_splits, model, kernel_shape
+):
+    probe = tiny_splits.x_test[0].astype(np.float32) / 255.0
+    seen: list[np.ndarray] = []
+    job = TrainingJob(
+        TrainingConfig(model=model, batch_size=32, epochs=2, seed=0, train_size=300),
+        tiny_splits,
+        probe=probe,
+        on_epoch=lambda row: seen.append(job.progress().first_layer),
+    )
+    result = job.run()
+
+    assert result is not None
+    assert [weights.shape for weights in seen] == [kernel_shape, kernel_shape]
+    assert not np.allclose(seen[0], seen[1]), "the weights shown should change as the model learns"
+    rows = result.progress.epochs_history
+    assert [len(row["probe"]) for row in rows] == [10, 10]
+    assert sum(rows[-1]["probe"]) == pytest.approx(1.0, abs=1e-4)
+    final = predict_one(result.model, probe).probabilities
+    assert rows[-1]["probe"] == pytest.approx(final, abs=1e-4), "the last epoch's reading is the model's"
+    assert result.progress.first_layer is None  # Kept only while the run goes.

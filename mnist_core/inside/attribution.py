@@ -3,11 +3,12 @@
 A map says, for every pixel, how much more ink there would raise (positive)
 or lower (negative) a digit's score: the gradient of the score with respect
 to the image, averaged over noisy copies of the image (SmoothGrad, Smilkov et
-al. 2017), which keeps the shape and drops the gradient's speckle. "Why 9 and
-not 3" is the map of the difference of the two scores. Plain gradients
-(unlike gradient x input or integrated gradients from a black image) also
-pass the model-randomisation check of Adebayo et al. (2018): a network with
-random weights gives a different map (see `rank_correlation`).
+al. 2017), which keeps the shape and drops the gradient's speckle. Times the
+image ("on the ink", the default), it says what each stroke did for the
+score. "Why 9 and not 3" is the 9's map minus the 3's (the maps are linear in
+the score, and both use the same noise). Both kinds pass the
+model-randomisation check of Adebayo et al. (2018): a network with random
+weights gives a different map (see `rank_correlation`, bench/inside.py).
 """
 
 from __future__ import annotations
@@ -19,12 +20,17 @@ import numpy as np
 from mnist_core.architectures import NUM_CLASSES
 from mnist_core.inside.network import Network
 
-METHOD = "SmoothGrad"
-METHOD_TEXT = (
-    "SmoothGrad: the gradient of the digit's score with respect to each pixel, averaged over "
-    "{samples} copies of the image with noise added. Red: more ink there raises the score; "
-    "blue: more ink there lowers it."
-)
+METHOD_TEXT = {
+    True: (
+        "SmoothGrad × input: how much each pixel's ink adds to the digit's score (the gradient of the score, "
+        "averaged over {samples} noisy copies of the image, times the ink). Red: this ink argues for the "
+        "digit; blue: against it."
+    ),
+    False: (
+        "SmoothGrad: the gradient of the digit's score for every pixel, averaged over {samples} noisy copies "
+        "of the image. Red: more ink there would raise the score; blue: it would lower it."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -32,39 +38,34 @@ class SmoothGrad:
     """How the maps are made.
 
     Attributes:
+        on_ink: Multiply by the image (what the ink did), else the gradient at every pixel.
         samples: Noisy copies averaged per map.
         noise: Standard deviation of the noise, in pixel values (the image runs from 0 to 1).
         seed: Seed of the noise, so the same drawing always gives the same map.
     """
 
+    on_ink: bool = True
     samples: int = 32
     noise: float = 0.15
     seed: int = 0
 
     @property
     def description(self) -> str:
-        return METHOD_TEXT.format(samples=self.samples)
+        return METHOD_TEXT[self.on_ink].format(samples=self.samples)
 
 
 def attributions(
-    network: Network,
-    image: np.ndarray,
-    targets: list[tuple[int, int | None]],
-    method: SmoothGrad = SmoothGrad(),
+    network: Network, image: np.ndarray, digits: list[int], method: SmoothGrad = SmoothGrad()
 ) -> np.ndarray:
-    """One (28, 28) map per (digit, against-or-None) target, all in one call of the network."""
+    """One (28, 28) map per digit, from one call of the network on the same noisy copies."""
     image = np.asarray(image, np.float32)
     rng = np.random.default_rng(method.seed)
     noise = rng.normal(0.0, method.noise, (method.samples, *image.shape)).astype(np.float32)
-    noisy = image[np.newaxis] + noise
-    weights = np.zeros((len(targets), NUM_CLASSES), np.float32)
-    for row, (digit, against) in enumerate(targets):
-        weights[row, digit] = 1.0
-        if against is not None and against != digit:
-            weights[row, against] = -1.0
-    batch = np.tile(noisy, (len(targets), 1, 1))
-    gradients = network.gradients(batch, np.repeat(weights, method.samples, axis=0))
-    return gradients.reshape(len(targets), method.samples, *image.shape).mean(axis=1)
+    weights = np.repeat(np.eye(NUM_CLASSES, dtype=np.float32)[list(digits)], method.samples, axis=0)
+    batch = np.tile(image[np.newaxis] + noise, (len(digits), 1, 1))
+    gradients = network.gradients(batch, weights).reshape(len(digits), method.samples, *image.shape)
+    maps = gradients.mean(axis=1)
+    return maps * image if method.on_ink else maps
 
 
 def rank_correlation(first: np.ndarray, second: np.ndarray) -> float:

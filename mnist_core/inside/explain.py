@@ -31,7 +31,7 @@ class Explanation:
         prediction: The model's answer (the whole model's, shift averaging included).
         network: What is shown inside it.
         outputs: Each of `network.layers`' output for the image.
-        saliency: The attribution map for the predicted digit.
+        saliency: The attribution map for the predicted digit (SmoothGrad x input).
         nearest: The nearest training digits in the penultimate layer ([] while they are computed).
     """
 
@@ -64,7 +64,7 @@ def explain(model, image: np.ndarray, neighbours: NeighbourIndex | None = None) 
     prediction = predict_one(model, image)
     network = network_of(model)
     outputs, _, _ = network.look(image)
-    saliency = attributions(network, image, [(prediction.digit, None)])[0]
+    saliency = attributions(network, image, [prediction.digit])[0]
     nearest = neighbours.nearest(image) if neighbours is not None else []
     return Explanation(image, prediction, network, outputs, saliency, nearest)
 
@@ -94,46 +94,52 @@ def bars(values: np.ndarray, height: int = 64) -> np.ndarray:
     return picture
 
 
-def first_filters(network: Network) -> np.ndarray | None:
-    """The first convolution's filters as a grid of signed images (single-channel input), else None."""
-    for layer in network.model.layers:
+def first_kernel(model) -> np.ndarray | None:
+    """A copy of the first layer's weights that has any (a Conv2D's or a Dense's kernel), else None."""
+    for layer in model.layers:
         kernel = getattr(layer, "kernel", None)
-        if type(layer).__name__ == "Conv2D" and kernel is not None:
-            weights = np.asarray(kernel.numpy(), np.float32)
-            if weights.shape[2] != 1:
-                return None
-            limit = float(np.abs(weights).max())
-            tiles = np.stack(
-                [pictures.signed_colours(weights[:, :, 0, n], limit) for n in range(weights.shape[-1])]
-            )
-            return pictures.grid(tiles, scale=max(2, 30 // weights.shape[0]))
         if kernel is not None:
-            return None
+            return np.array(kernel.numpy(), np.float32)
     return None
+
+
+def filters_picture(kernel: np.ndarray | None) -> np.ndarray | None:
+    """A first convolution's (h, w, 1, n) filters as a grid of signed images; None for other weights."""
+    if kernel is None or kernel.ndim != 4 or kernel.shape[2] != 1:
+        return None
+    limit = float(np.abs(kernel).max())
+    tiles = np.stack([pictures.signed_colours(kernel[:, :, 0, n], limit) for n in range(kernel.shape[-1])])
+    return pictures.grid(tiles, scale=max(2, 30 // kernel.shape[0]))
+
+
+def templates_picture(kernel: np.ndarray | None, units) -> np.ndarray | None:
+    """A first Dense layer's (784, n) weights into `units` as a row of 28x28 templates; None otherwise."""
+    if kernel is None or kernel.ndim != 2 or kernel.shape[0] != MNIST_PIXELS:
+        return None
+    tiles = np.stack([pictures.signed_colours(kernel[:, unit].reshape(28, 28)) for unit in units])
+    return pictures.grid(tiles, columns=len(tiles), scale=3)
+
+
+def first_filters(network: Network) -> np.ndarray | None:
+    """The network's first convolution's filters as a picture (single-channel input), else None."""
+    return filters_picture(first_kernel(network.model))
 
 
 def templates(network: Network, outputs: list[np.ndarray] | None = None, count: int = TEMPLATES):
     """An MLP's first hidden units as 28x28 weight templates.
 
     Returns:
-        (units, activations, picture): the chosen units (the `count` most active for this image when
-        `outputs` is given, else the first ones), their activations (or None) and a grid of their
-        incoming weights, red where ink raises the unit; or None when the first layer with weights is
-        not a Dense layer over the 784 pixels.
+        (units, activations, picture): the `count` units most active for this image (the first ones
+        without `outputs`), their activations (or None) and a grid of their incoming weights, red where
+        ink raises the unit; or None when the first layer with weights is not a Dense layer over the
+        784 pixels.
     """
-    for layer in network.model.layers:
-        kernel = getattr(layer, "kernel", None)
-        if kernel is None:
-            continue
-        weights = np.asarray(kernel.numpy(), np.float32)
-        if type(layer).__name__ != "Dense" or weights.shape[0] != MNIST_PIXELS:
-            return None
-        names = [shown.name for shown in network.layers]
-        activity = outputs[names.index(layer.name)] if outputs is not None and layer.name in names else None
-        units = (
-            np.argsort(-activity)[:count] if activity is not None else np.arange(min(count, weights.shape[1]))
-        )
-        tiles = np.stack([pictures.signed_colours(weights[:, unit].reshape(28, 28)) for unit in units])
-        values = [float(activity[unit]) for unit in units] if activity is not None else None
-        return [int(unit) for unit in units], values, pictures.grid(tiles, columns=len(units), scale=3)
-    return None
+    kernel = first_kernel(network.model)
+    if kernel is None or kernel.ndim != 2 or kernel.shape[0] != MNIST_PIXELS:
+        return None
+    first = next(layer for layer in network.model.layers if getattr(layer, "kernel", None) is not None)
+    names = [layer.name for layer in network.layers]
+    activity = outputs[names.index(first.name)] if outputs is not None and first.name in names else None
+    chosen = np.argsort(-activity)[:count] if activity is not None else np.arange(min(count, kernel.shape[1]))
+    values = [float(activity[unit]) for unit in chosen] if activity is not None else None
+    return [int(unit) for unit in chosen], values, templates_picture(kernel, chosen)

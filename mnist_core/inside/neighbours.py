@@ -5,11 +5,20 @@ representation before the class scores. Every training digit's vector there
 is computed once per model (in a background thread, about 2 s for the 60,000
 digits with the default CNN on 2 cores) and kept on the model, so a drawing's
 neighbours cost one matrix product.
+
+Memory is bounded: vectors wider than MAX_DIMENSIONS (a CNN whose last
+convolution feeds the classifier directly has thousands) are projected to
+that many by a fixed random matrix, which keeps distances to within a few
+percent (Johnson-Lindenstrauss), so an index holds at most 61 MB (60,000
+float32 vectors: float16 would halve it but makes a lookup 15 ms instead of
+2); and only the MAX_INDEXES most recently used indexes are kept.
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,8 +27,11 @@ from mnist_core.inside.network import Network, network_of
 
 _INDEX_ATTRIBUTE = "_mnist_inside_neighbours"
 _lock = threading.Lock()
+_recent: OrderedDict[int, weakref.ref] = OrderedDict()
 BATCH = 256
 NEAREST = 8
+MAX_DIMENSIONS = 256
+MAX_INDEXES = 4
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,7 @@ class NeighbourIndex:
         self._network = network
         self._vectors: np.ndarray | None = None
         self._squared_norms: np.ndarray | None = None
+        self._projection: np.ndarray | None = None
         self.error = ""
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._compute, name="inside-neighbours", daemon=True)
@@ -78,7 +91,7 @@ class NeighbourIndex:
         """The `count` training digits closest to a (28, 28) float image; [] until ready."""
         if self._vectors is None or self._squared_norms is None:
             return []
-        vector = self._network.embed(np.asarray(image, np.float32)[np.newaxis])[0]
+        vector = self._project(self._network.embed(np.asarray(image, np.float32)[np.newaxis]))[0]
         squared = self._squared_norms - 2.0 * (self._vectors @ vector) + float(vector @ vector)
         count = min(count, len(squared))
         closest = np.argpartition(squared, count - 1)[:count] if count else np.array([], int)
@@ -88,10 +101,22 @@ class NeighbourIndex:
             for index in closest
         ]
 
+    def _project(self, vectors: np.ndarray) -> np.ndarray:
+        """Vectors wider than MAX_DIMENSIONS through one fixed random projection; others as they are."""
+        width = vectors.shape[1]
+        if width <= MAX_DIMENSIONS:
+            return vectors
+        if self._projection is None:
+            gaussian = np.random.default_rng(0).normal(size=(width, MAX_DIMENSIONS)) / np.sqrt(MAX_DIMENSIONS)
+            self._projection = gaussian.astype(np.float32)
+        return vectors @ self._projection
+
     def _compute(self) -> None:
         try:
             vectors = [
-                self._network.embed(self.images[start : start + BATCH].astype(np.float32) / 255.0)
+                self._project(
+                    self._network.embed(self.images[start : start + BATCH].astype(np.float32) / 255.0)
+                )
                 for start in range(0, len(self.images), BATCH)
             ]
             matrix = np.concatenate(vectors) if vectors else np.zeros((0, 1), np.float32)
@@ -110,4 +135,11 @@ def neighbour_index(model, images: np.ndarray, labels: np.ndarray, *, start: boo
         if index is None or index.images is not images:
             index = NeighbourIndex(network_of(model), images, labels, start=start)
             setattr(model, _INDEX_ATTRIBUTE, index)
+        _recent[id(model)] = weakref.ref(model)
+        _recent.move_to_end(id(model))
+        while len(_recent) > MAX_INDEXES:
+            _, oldest = _recent.popitem(last=False)
+            evicted = oldest()
+            if evicted is not None and hasattr(evicted, _INDEX_ATTRIBUTE):
+                delattr(evicted, _INDEX_ATTRIBUTE)
     return index

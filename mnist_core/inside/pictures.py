@@ -42,7 +42,8 @@ def overlay(image: np.ndarray, saliency: np.ndarray) -> np.ndarray:
     limit = float(np.abs(saliency).max())
     if limit == 0:
         return base.astype(np.uint8)
-    strength = np.clip(np.abs(saliency) / limit, 0.0, 1.0)[..., None]
+    # The square root lifts the middle of the range: small contributions stay visible beside the largest.
+    strength = np.sqrt(np.clip(np.abs(saliency) / limit, 0.0, 1.0))[..., None]
     colour = np.where(saliency[..., None] >= 0, POSITIVE, NEGATIVE)
     return (base * (1 - strength) + colour * strength).astype(np.uint8)
 

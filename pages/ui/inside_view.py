@@ -20,6 +20,11 @@ MAP_SCALE = 8  # Attribution overlays: 224 px for the 28x28 input.
 SHAPE_TEXT = "×"
 
 
+def show(where, picture, caption: str | None = None, width: int | str = "content") -> None:
+    """A picture as a PNG (Streamlit would send an RGB array as a JPEG, blurring the crisp pixels)."""
+    where.image(picture, caption=caption, width=width, output_format="PNG")
+
+
 def shape_text(shape: tuple[int, ...]) -> str:
     return SHAPE_TEXT.join(str(size) for size in shape)
 
@@ -38,12 +43,13 @@ def layers(explanation: Explanation) -> None:
     filters = first_filters(explanation.network)
     if filters is not None:
         st.markdown("**What the first layer learned**: its filters (red weights add, blue weights subtract).")
-        st.image(filters)
+        show(st, filters)
     chosen = templates(explanation.network, explanation.outputs)
     if chosen is not None:
         units, values, picture = chosen
         st.markdown("**The most active first-layer units**: the weights each one gives to every pixel.")
-        st.image(
+        show(
+            st,
             picture,
             caption=", ".join(
                 f"unit {unit}: {value:.2f}" for unit, value in zip(units, values or [], strict=False)
@@ -59,9 +65,11 @@ def layers(explanation: Explanation) -> None:
             frame = pd.DataFrame({"unit": np.arange(output.size), "value": output.ravel()})
             st.bar_chart(frame, x="unit", y="value", height=140, width="stretch")
         elif picture is not None:
-            st.image(
+            show(
+                st,
                 picture,
-                caption=f"{output.shape[-1]} maps of {output.shape[0]}×{output.shape[1]}, one colour scale",
+                caption=f"{output.shape[-1]} map{'s' if output.shape[-1] > 1 else ''} of "
+                f"{output.shape[0]}×{output.shape[1]}, one colour scale",
             )
         elif layer.picture == "units":
             st.caption(f"{output.size} numbers: the maps above, in one row.")
@@ -71,19 +79,22 @@ def layers(explanation: Explanation) -> None:
 
 def why(explanation: Explanation, key: str) -> None:
     """The attribution map for the answer, and for any other digit the learner picks."""
-    method = SmoothGrad()
     answer = explanation.prediction.digit
+    choices = st.columns([1, 2], vertical_alignment="bottom")
+    other = choices[0].selectbox("Explain another digit", range(10), index=answer, key=f"{key}_digit")
+    method = SmoothGrad(
+        on_ink=choices[1].toggle("Only on the ink (× input)", value=True, key=f"{key}_on_ink")
+    )
     st.caption(text.plain(method.description))
-    other = st.selectbox("Explain another digit", range(10), index=answer, key=key)
-    targets: list[tuple[int, int | None]] = [(answer, None)]
+    digits = [answer] if other == answer else [answer, other]
+    maps = list(attributions(explanation.network, explanation.image, digits, method))
     titles = [f"Why {answer}"]
     if other != answer:
-        targets += [(other, None), (answer, other)]
+        maps.append(maps[0] - maps[1])  # The difference of the two scores' maps (same noise).
         titles += [f"Why {other}", f"Why {answer} and not {other}"]
-    maps = attributions(explanation.network, explanation.image, targets, method)
     for column, title, saliency in zip(st.columns(len(titles)), titles, maps, strict=True):
-        column.image(
-            pictures.enlarge(pictures.overlay(explanation.image, saliency), MAP_SCALE), caption=title
+        show(
+            column, pictures.enlarge(pictures.overlay(explanation.image, saliency), MAP_SCALE), caption=title
         )
     st.vega_lite_chart(*charts.probability_figure(explanation.prediction.probabilities), width="stretch")
 
@@ -110,7 +121,8 @@ def nearest(explanation: Explanation, index: NeighbourIndex | None) -> None:
     )
     columns = st.columns(len(explanation.nearest))
     for column, neighbour in zip(columns, explanation.nearest, strict=True):
-        column.image(
+        show(
+            column,
             enlarge(index.images[neighbour.index], 3),
             caption=f"{neighbour.label} · #{neighbour.index} · {neighbour.distance:.1f}",
         )
@@ -131,15 +143,17 @@ def preprocessing(entry: ModelEntry, picture: np.ndarray, source: str, key: str)
         ink[top:bottom, [left, right - 1]] = pictures.POSITIVE.astype(np.uint8)
         ink[[top, bottom - 1], left:right] = pictures.POSITIVE.astype(np.uint8)
     columns = st.columns(3)
-    columns[0].image(ink, caption="1. The ink, and its box", width=200)
+    show(columns[0], ink, caption="1. The ink, and its box", width=200)
     if steps.scaled is not None:
-        columns[1].image(enlarge(steps.scaled, 6), caption="2. Scaled")
+        show(columns[1], enlarge(steps.scaled, 6), caption="2. Scaled")
     if image is None:
         st.info(text.plain(steps.reason), icon=":material/draw:")
         return
-    columns[2].image(enlarge(image, 6), caption="3. Placed in 28×28")
+    show(columns[2], enlarge(image, 6), caption="3. Placed in 28×28")
     found = predict_one(entry.model, image)
     label = "with every step" if recipe == Recipe() else "with these steps"
-    st.metric(f"The answer {label}", found.digit, f"{found.confidence:.0%} sure", delta_color="off")
+    with st.container(horizontal=True):
+        st.metric(f"The answer {label}", found.digit, width=220)
+        st.metric("Confidence", f"{found.confidence:.0%}", width=120)
     if not recipe.scale:
         st.caption("Without scaling there is nothing left to place: the crop is stretched to fill 28×28.")

@@ -17,7 +17,7 @@ from mnist_core.resources import SharedResources
 from mnist_core.settings import check_caps
 from mnist_core.store import RunRecord
 from mnist_core.workspace_runs import WorkspaceRun
-from pages.ui import resources, state, text
+from pages.ui import resources, run_inside, state, text
 from pages.ui.models import select_everywhere
 
 
@@ -50,7 +50,8 @@ def start(config: TrainingConfig, label: str, shared: SharedResources) -> bool:
     try:
         check_caps(config, shared.settings, len(shared.data.y_train))
         splits = make_splits(shared.data, config.validation_size, config.train_size)
-        shared.runs.start(st.session_state[state.WORKSPACE], config, label, splits)
+        probe = run_inside.drawing_to_watch(shared)
+        shared.runs.start(st.session_state[state.WORKSPACE], config, label, splits, probe)
     except (ConfigError, DataError, JobError, StoreError) as error:
         st.error(text.plain(error), icon=":material/error:")
         return False

@@ -23,7 +23,7 @@ from mnist_core.sizing import (
     split_sizes,
     training_memory_bytes,
 )
-from pages.ui import charts, registry, run, state, text
+from pages.ui import charts, registry, run, run_inside, state, text
 from pages.ui.models import workspace_models
 
 
@@ -139,6 +139,7 @@ def _live_view(slots: int) -> None:
     for column, metric in zip(st.columns(2), ("loss", "accuracy"), strict=True):
         column.markdown(f"**{charts.METRIC_TITLES[metric].capitalize()}** per batch, validation per epoch")
         column.vega_lite_chart(*charts.curve_figure(frame, metric, progress.epochs), width="stretch")
+    run_inside.view(progress, current.job.probe)
 
 
 def _status(progress: JobProgress, model_name: str | None, slots: int) -> None:

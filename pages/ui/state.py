@@ -61,7 +61,7 @@ DRAW_CORRECTION = "draw_correction"  # The "No, it was a" digit, read and cleare
 DRAW_NOTE = "draw_note"  # ("success" | "error", text) about the drawing just kept.
 INSIDE_SOURCE = "inside_source"  # The Inside page's digit: the drawing or an MNIST test digit.
 INSIDE_TEST_DIGIT = "inside_test_digit"
-INSIDE_OTHER = "inside_other"  # The digit the learner asks "why not" about.
+INSIDE_WHY = "inside_why"  # Prefix of the Why tab's widgets: the other digit, the kind of map.
 INSIDE_RECIPE = "inside_recipe"  # Prefix of the preprocessing switches.
 DRAWING = "drawing"  # The latest canvas drawing with ink (RGBA array), for the Inside page and runs.
 

@@ -20,7 +20,7 @@ def fresh_server(browser):
 
 
 @pytest.mark.parametrize("path", ["/train?preset=fast-cnn", "/draw"])
-def test_first_visit_by_direct_link_shows_the_four_pages(fresh_server, new_page, run, artifacts, path):
+def test_first_visit_by_direct_link_shows_every_page(fresh_server, new_page, run, artifacts, path):
     page = new_page()
     run(page.goto(fresh_server.url(path)))
     run(page.locator('[data-testid="stSidebarNav"] a').first.wait_for(timeout=60_000))
