@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from pages.ui import state
+from pages.ui.resources import get_resources
 from tests.apptest import open_app, run_until, server_environment, texts, train_tiny_model
 
 
@@ -99,3 +100,6 @@ def test_a_run_on_the_train_page_reads_the_drawing_after_every_epoch(digit_canva
     run_until(at, lambda at: "Inside, as it trains" in texts(at.markdown), what="the run's look inside")
     assert "Your drawing" in captions(at)
     assert not at.exception
+    store, workspace_id = get_resources().store, at.session_state[state.WORKSPACE]
+    model = store.models.load(workspace_id, store.models.list(workspace_id)[-1].id)
+    assert model._mnist_inside_neighbours.wait(10), "the new model's index starts in the background"

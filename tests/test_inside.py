@@ -11,11 +11,14 @@ from mnist_core.runtime import tensorflow
 tensorflow()  # Configured before Keras first runs, as everywhere.
 import keras  # noqa: E402
 
+from mnist_core.architectures import CNNConfig, ConvBlock, MLPConfig  # noqa: E402
+from mnist_core.config import TrainingConfig  # noqa: E402
 from mnist_core.inside import pictures  # noqa: E402
 from mnist_core.inside.attribution import SmoothGrad, attributions, rank_correlation, share_near_ink  # noqa: E402
 from mnist_core.inside.explain import explain, first_filters, layer_picture, templates  # noqa: E402
 from mnist_core.inside.neighbours import NeighbourIndex, neighbour_index  # noqa: E402
 from mnist_core.inside.network import network_of, randomised  # noqa: E402
+from mnist_core.models import build_model  # noqa: E402
 from mnist_core.persistence import load_model  # noqa: E402
 from mnist_core.predict import predict_probabilities  # noqa: E402
 from mnist_core.test_time import shift_average  # noqa: E402
@@ -241,3 +244,37 @@ def test_wide_penultimate_layers_are_projected_and_old_indexes_dropped(fallback_
         neighbour_index(model, images, labels).wait(10)
     assert not hasattr(models[0], "_mnist_inside_neighbours")
     assert all(hasattr(model, "_mnist_inside_neighbours") for model in models[1:])
+
+
+@pytest.mark.parametrize(
+    "architecture",
+    [
+        MLPConfig(hidden_units=(32, 16), dropout_rate=0.3),
+        CNNConfig(conv_blocks=(ConvBlock(8, pooling=True), ConvBlock(8, pooling=True)), dense_units=(16,)),
+        CNNConfig(
+            conv_blocks=(ConvBlock(8, kernel_size=5, strides=2, pooling=False),),
+            batch_norm=True,
+            conv_dropout_rate=0.2,
+            dense_units=(),
+        ),
+    ],
+    ids=["mlp with dropout", "cnn with pooling", "cnn with batch norm, dropout, no dense head"],
+)
+def test_every_architecture_the_train_page_builds_can_be_looked_inside(
+    architecture, fallback_data, test_images
+):
+    model = build_model(TrainingConfig(model=architecture, epochs=1))
+    index = NeighbourIndex(network_of(model), fallback_data.x_train[:200], fallback_data.y_train[:200])
+    assert index.wait(10) and not index.error
+    explanation = explain(model, test_images[0], index)
+    assert len(explanation.nearest) == 8
+    assert [output.shape for output in explanation.outputs] == [layer.shape for layer in explanation.layers]
+    pictured = [
+        layer_picture(layer, output)
+        for layer, output in zip(explanation.layers, explanation.outputs, strict=True)
+    ]
+    assert any(picture is not None for picture in pictured)
+    is_cnn = isinstance(architecture, CNNConfig)
+    assert (first_filters(explanation.network) is not None) == is_cnn
+    assert (templates(explanation.network, explanation.outputs) is not None) == (not is_cnn)
+    assert np.abs(explanation.saliency).sum() > 0

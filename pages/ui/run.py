@@ -79,6 +79,7 @@ def collect_finished_run() -> None:
     session[state.RUN_SEEN] = run.id
     if run.model_name is not None:
         select_everywhere(run.model_name)
+        run_inside.index_in_background(run)
     elif run.unsaved is not None:
         select_everywhere(run.unsaved.name)
 

@@ -8,10 +8,12 @@ import streamlit as st
 
 from mnist_core.errors import StoreError
 from mnist_core.inside.explain import filters_picture, templates_picture
+from mnist_core.inside.neighbours import neighbour_index
 from mnist_core.preprocess import canvas_to_mnist
 from mnist_core.progress import JobProgress
 from mnist_core.resources import SharedResources
-from pages.ui import state
+from mnist_core.workspace_runs import WorkspaceRun
+from pages.ui import resources, state
 from pages.ui.images import enlarge
 
 TEMPLATE_UNITS = 16
@@ -32,6 +34,18 @@ def drawing_to_watch(shared: SharedResources) -> np.ndarray | None:
     except StoreError:
         return None  # Training goes on without it; My handwriting says what is wrong with the store.
     return images[0].astype(np.float32) / 255.0
+
+
+def index_in_background(run: WorkspaceRun) -> None:
+    """Starts computing a new model's nearest-digit index, so the Inside page has it at once."""
+    shared = resources.get_resources()
+    if shared.data is None or run.model_id is None:
+        return
+    try:
+        model = shared.store.models.load(st.session_state[state.WORKSPACE], run.model_id)
+    except StoreError:
+        return  # The pages that use the model say what is wrong with it.
+    neighbour_index(model, shared.data.x_train, shared.data.y_train)
 
 
 def view(progress: JobProgress, probe: np.ndarray | None) -> None:
