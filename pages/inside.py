@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from mnist_core.errors import PredictionError
+from mnist_core.errors import MnistCoreError
 from mnist_core.inside.explain import explain
 from mnist_core.inside.neighbours import neighbour_index
 from mnist_core.preprocess import canvas_to_mnist
@@ -58,7 +58,11 @@ if image is None:
         icon=":material/draw:",
     )
     st.stop()
-index = neighbour_index(entry.model, shared.data.x_train, shared.data.y_train)
+try:
+    index = neighbour_index(entry.model, shared.data.x_train, shared.data.y_train)
+except MnistCoreError as error:
+    st.error(text.plain(error), icon=":material/error:")
+    st.stop()
 waiting = not index.ready
 
 
@@ -69,7 +73,7 @@ def look_inside() -> None:
         st.rerun()  # The whole page, so that the fragment stops looking again.
     try:
         explanation = explain(entry.model, image, index)
-    except PredictionError as error:
+    except MnistCoreError as error:  # No answer (PredictionError), or no way inside (ModelFileError).
         st.error(text.plain(error), icon=":material/error:")
         return
     with st.container(horizontal=True, gap="medium"):

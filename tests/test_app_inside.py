@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from mnist_core.errors import ModelFileError
 from pages.ui import state
 from pages.ui.resources import get_resources
 from tests.apptest import open_app, run_until, server_environment, texts, train_tiny_model
@@ -103,3 +104,15 @@ def test_a_run_on_the_train_page_reads_the_drawing_after_every_epoch(digit_canva
     store, workspace_id = get_resources().store, at.session_state[state.WORKSPACE]
     model = store.models.load(workspace_id, store.models.list(workspace_id)[-1].id)
     assert model._mnist_inside_neighbours.wait(10), "the new model's index starts in the background"
+
+
+def test_a_model_that_cannot_be_opened_up_gets_one_sentence(digit_canvas, monkeypatch):
+    from mnist_core.inside import neighbours
+
+    def refuse(model, images, labels):
+        raise ModelFileError("This model cannot be opened up layer by layer (a test).")
+
+    monkeypatch.setattr(neighbours, "neighbour_index", refuse)
+    at = open_app("pages/inside.py")
+    assert "cannot be opened up layer by layer" in texts(at.error)
+    assert not at.exception

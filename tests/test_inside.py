@@ -13,6 +13,7 @@ import keras  # noqa: E402
 
 from mnist_core.architectures import CNNConfig, ConvBlock, MLPConfig  # noqa: E402
 from mnist_core.config import TrainingConfig  # noqa: E402
+from mnist_core.errors import ModelFileError  # noqa: E402
 from mnist_core.inside import pictures  # noqa: E402
 from mnist_core.inside.attribution import SmoothGrad, attributions, rank_correlation, share_near_ink  # noqa: E402
 from mnist_core.inside.explain import explain, first_filters, layer_picture, templates  # noqa: E402
@@ -278,3 +279,11 @@ def test_every_architecture_the_train_page_builds_can_be_looked_inside(
     assert (first_filters(explanation.network) is not None) == is_cnn
     assert (templates(explanation.network, explanation.outputs) is not None) == (not is_cnn)
     assert np.abs(explanation.saliency).sum() > 0
+
+
+def test_a_model_that_cannot_be_followed_layer_by_layer_is_refused_in_one_sentence():
+    class NoLayers:
+        layers = ()
+
+    with pytest.raises(ModelFileError, match="cannot be opened up layer by layer"):
+        network_of(NoLayers())

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from mnist_core.architectures import IMAGE_SIZE, NUM_CLASSES
+from mnist_core.errors import ModelFileError, shorten
 from mnist_core.runtime import tensorflow
 
 _NETWORK_ATTRIBUTE = "_mnist_inside_network"
@@ -92,11 +93,21 @@ class Network:
 
 
 def network_of(model) -> Network:
-    """The (cached) Network of a Keras MNIST classifier."""
+    """The (cached) Network of a Keras MNIST classifier.
+
+    Raises:
+        ModelFileError: The model's layers cannot be followed from its input (one sentence why).
+    """
     with _lock:
         network = getattr(model, _NETWORK_ATTRIBUTE, None)
         if network is None:
-            network = _build(model)
+            try:
+                network = _build(model)
+            except (AttributeError, IndexError, KeyError, TypeError, ValueError) as error:
+                raise ModelFileError(
+                    f"This model cannot be opened up layer by layer ({shorten(error, 160)}); its answers "
+                    "still work everywhere else."
+                ) from None
             setattr(model, _NETWORK_ATTRIBUTE, network)
     return network
 
