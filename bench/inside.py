@@ -28,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.pendigits import find_dev_npz, load_dev_set
+from bench.pendigits import RESULTS_DIR, find_dev_npz, load_dev_set
+from bench.predict_latency import time_each
 from mnist_core.data import load_mnist
 from mnist_core.inside.attribution import SmoothGrad, attributions, rank_correlation, share_near_ink
 from mnist_core.inside.explain import explain, first_filters, layer_picture, templates
@@ -36,6 +37,8 @@ from mnist_core.inside.neighbours import NeighbourIndex, neighbour_index
 from mnist_core.inside.network import network_of, randomised
 from mnist_core.persistence import load_model
 from mnist_core.predict import predict_one
+
+TIMED = 50  # Drawings timed per model.
 
 
 def everything_for_one(model, image: np.ndarray, index: NeighbourIndex) -> None:
@@ -47,16 +50,6 @@ def everything_for_one(model, image: np.ndarray, index: NeighbourIndex) -> None:
     templates(explanation.network, explanation.outputs)
     other = (explanation.prediction.digit + 1) % 10
     attributions(explanation.network, image, [other])  # "Why 9 and not 3" subtracts it from the answer's map.
-
-
-def milliseconds(function, items) -> np.ndarray:
-    function(items[0])  # The first call traces the functions.
-    times = []
-    for item in items:
-        started = time.perf_counter()
-        function(item)
-        times.append((time.perf_counter() - started) * 1000)
-    return np.array(times)
 
 
 def checks(model, images: np.ndarray, method: SmoothGrad) -> dict:
@@ -92,8 +85,9 @@ def measure(path: str, images: np.ndarray, data) -> dict:
     index = neighbour_index(model, data.x_train, data.y_train)
     index.wait()
     ready_s = time.monotonic() - started
-    baseline = milliseconds(lambda image: predict_one(model, image), images[:50])
-    inside = milliseconds(lambda image: everything_for_one(model, image, index), images[:50])
+    timed = images[:TIMED]
+    baseline = time_each(lambda image: predict_one(model, image), timed)
+    inside = time_each(lambda image: everything_for_one(model, image, index), timed)
     return {
         "neighbours_ready_s": round(ready_s, 2),
         "training_digits": len(data.x_train),
@@ -124,16 +118,20 @@ def report(name: str, row: dict) -> None:
         )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=["models/cnn.keras", "models/mlp.keras"])
     parser.add_argument("--count", type=int, default=200, help="Real drawings per check (default 200).")
-    args = parser.parse_args()
-    dev_path = find_dev_npz()
+    parser.add_argument("--dev", help="The development set (default: $PENDIGITS_NPZ, else ../shared/data).")
+    parser.add_argument("--results-dir", default=RESULTS_DIR, help="Where the preprocessed set is cached.")
+    args = parser.parse_args(argv)
+    dev_path = find_dev_npz(args.dev)
     if dev_path is None:
-        raise SystemExit("The development set of real drawings is missing: see bench/pendigits.py.")
-    dev = load_dev_set(dev_path)
-    chosen = np.random.default_rng(0).choice(np.flatnonzero(dev.has_ink), args.count, replace=False)
+        print("The development set of real drawings is missing: see bench/pendigits.py.")
+        return 1
+    dev = load_dev_set(dev_path, Path(args.results_dir))
+    drawn = np.flatnonzero(dev.has_ink)
+    chosen = np.random.default_rng(0).choice(drawn, min(args.count, len(drawn)), replace=False)
     images = dev.images[chosen].astype(np.float32)
     data = load_mnist()
     results = {}
@@ -141,7 +139,8 @@ def main() -> None:
         results[Path(path).stem] = measure(path, images, data)
         report(Path(path).stem, results[Path(path).stem])
     print(json.dumps(results))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import drawn_accuracy, drawn_digits, pendigits
+from bench import drawn_accuracy, drawn_digits, inside, pendigits
 from mnist_core.data import MnistData
 from mnist_core.persistence import save_model
 from mnist_core.preprocess import canvas_to_mnist
@@ -196,3 +196,35 @@ def test_drawn_accuracy_missing_model_is_a_one_line_error(tmp_path, capsys):
 
     assert code == 1
     assert "missing.keras does not exist" in capsys.readouterr().err
+
+
+def test_inside_bench_times_every_part_and_runs_the_randomisation_check(
+    fake_dev, tiny_npz, trained, tmp_path, capsys, monkeypatch
+):
+    path, _ = fake_dev
+    model_path = save_model(trained.model, tmp_path / "tiny.keras")
+    monkeypatch.setenv("MNIST_NPZ", str(tiny_npz))
+
+    arguments = [
+        "--models",
+        str(model_path),
+        "--dev",
+        str(path),
+        "--count",
+        "6",
+        "--results-dir",
+        str(tmp_path),
+    ]
+    assert inside.main(arguments) == 0
+
+    lines = capsys.readouterr().out.strip().splitlines()
+    row = json.loads(lines[-1])["tiny"]
+    assert row["training_digits"] == 600 and row["neighbours_ready_s"] > 0
+    assert 0 < row["predict_one_median_ms"] < row["inside_median_ms"] <= row["inside_p95_ms"]
+    for kind in ("on_ink", "every_pixel"):
+        correlation = row[kind]["randomisation_rank_correlation"]
+        assert -1 <= correlation["signed_median"] <= correlation["signed_max"] <= 1
+        shares = row[kind]["share_near_ink_median"]
+        assert 0 <= shares["0"] <= shares["1"] <= shares["2"] <= 1
+    assert row["on_ink"]["share_near_ink_median"]["0"] > 0.95  # On-ink maps are zero off the ink.
+    assert any("target <= 150 ms" in line for line in lines)
