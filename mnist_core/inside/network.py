@@ -23,7 +23,7 @@ from mnist_core.runtime import tensorflow
 
 _NETWORK_ATTRIBUTE = "_mnist_inside_network"
 _lock = threading.Lock()
-# Below this many probability, log(p) is clipped (a score for a model that only outputs probabilities).
+# Probabilities are clipped to this before the log (the scores of a model that outputs only probabilities).
 _LOG_FLOOR = 1e-12
 
 
@@ -120,7 +120,7 @@ def randomised(network: Network) -> Network:
     return _build(fresh, note="The same network with random weights.")
 
 
-def wrapped_network(model) -> tuple[Any, int]:
+def _wrapped_network(model) -> tuple[Any, int]:
     """The network a test-time-augmentation wrapper runs, and how many times; (model, 1) otherwise."""
     import keras
 
@@ -135,7 +135,7 @@ def _build(model, note: str = "") -> Network:
     tf = tensorflow()
     import keras
 
-    inner, calls = wrapped_network(model)
+    inner, calls = _wrapped_network(model)
     if calls > 1 and not note:
         note = (
             f"This model runs the network below on the image and on {calls - 1} copies of it shifted by "

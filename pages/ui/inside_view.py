@@ -71,8 +71,10 @@ def layers(explanation: Explanation) -> None:
                 caption=f"{output.shape[-1]} map{'s' if output.shape[-1] > 1 else ''} of "
                 f"{output.shape[0]}×{output.shape[1]}, one colour scale",
             )
-        elif layer.picture == "units":
+        elif layer.kind == "Flatten":
             st.caption(f"{output.size} numbers: the maps above, in one row.")
+        elif layer.picture == "units":
+            st.caption(f"{output.size} units: too many to draw as bars.")
         else:
             st.caption(f"An output of shape {shape_text(layer.shape)} has no picture here.")
 
@@ -86,8 +88,12 @@ def why(explanation: Explanation, key: str) -> None:
         on_ink=choices[1].toggle("Only on the ink (× input)", value=True, key=f"{key}_on_ink")
     )
     st.caption(text.plain(method.description))
-    digits = [answer] if other == answer else [answer, other]
-    maps = list(attributions(explanation.network, explanation.image, digits, method))
+    # The answer's on-ink map is the explanation's own (the default method); only the rest is computed.
+    reused = [explanation.saliency] if method == SmoothGrad() else []
+    wanted = ([] if reused else [answer]) + ([other] if other != answer else [])
+    maps = reused + (
+        list(attributions(explanation.network, explanation.image, wanted, method)) if wanted else []
+    )
     titles = [f"Why {answer}"]
     if other != answer:
         maps.append(maps[0] - maps[1])  # The difference of the two scores' maps (same noise).
@@ -99,13 +105,8 @@ def why(explanation: Explanation, key: str) -> None:
     st.vega_lite_chart(*charts.probability_figure(explanation.prediction.probabilities), width="stretch")
 
 
-def nearest(explanation: Explanation, index: NeighbourIndex | None) -> None:
+def nearest(explanation: Explanation, index: NeighbourIndex) -> None:
     """The 8 training digits nearest the drawing in the penultimate layer."""
-    if index is None:
-        st.info(
-            "No MNIST training digits are loaded, so there are none to compare with.", icon=":material/info:"
-        )
-        return
     if index.error:
         st.error(text.plain(index.error), icon=":material/error:")
         return

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from mnist_core.catalog import ModelEntry
-from mnist_core.errors import PredictionError
+from mnist_core.errors import MnistCoreError
 from mnist_core.evaluation import Misclassified
 from mnist_core.inside import pictures
 from mnist_core.inside.attribution import SmoothGrad, attributions
@@ -35,17 +35,17 @@ def gallery(entry: ModelEntry, images: np.ndarray, shown: list[Misclassified]) -
 def closer_look(entry: ModelEntry, image: np.ndarray, item: Misclassified) -> None:
     """One mistake: its probabilities, and which ink argued for the wrong answer over the right one."""
     digit = image.astype(np.float32) / 255.0
+    method = SmoothGrad()
     try:
         prediction = predict_one(entry.model, digit)
-    except PredictionError as error:
+        said, truth = prediction.digit, item.true_label
+        maps = attributions(network_of(entry.model), digit, [said, truth], method)
+    except MnistCoreError as error:  # No answer (PredictionError), or no way inside (ModelFileError).
         st.error(text.plain(error), icon=":material/error:")
         return
-    said, truth = prediction.digit, item.true_label
     st.markdown(
         f"Digit #{item.index}: labelled **{truth}**, read as **{said}** ({prediction.confidence:.0%})"
     )
-    method = SmoothGrad()
-    maps = attributions(network_of(entry.model), digit, [said, truth], method)
     titles = ["The digit", f"Why {said}", f"Why {truth}", f"Why {said} and not {truth}"]
     overlays = [pictures.overlay(digit, saliency) for saliency in (*maps, maps[0] - maps[1])]
     shown = [pictures.grey(digit), *overlays]
