@@ -7,7 +7,7 @@ from mnist_core.errors import ImageFileError
 from mnist_core.images import read_image
 from mnist_core.preprocess import CANVAS_SIDE, canvas_to_mnist
 from pages import route_through_app
-from pages.ui import draw_view, resources, state, text
+from pages.ui import draw_view, registry, resources, state, text
 from pages.ui.models import all_models, model_picker
 
 route_through_app()
@@ -55,6 +55,9 @@ def drawing(entries) -> None:
                 st.session_state[state.DRAWING] = image
                 draw_view.keep_controls(image, digit, entries, predictions)
                 draw_view.detail(entries, predictions, digit)
+                st.page_link(
+                    registry.INSIDE.path, label="Why? Look inside the model", icon=registry.INSIDE.icon
+                )
     note = st.session_state[state.DRAW_NOTE]
     if note:
         (st.success if note[0] == "success" else st.error)(text.plain(note[1]))

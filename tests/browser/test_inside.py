@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -24,7 +25,9 @@ def test_draw_then_look_inside_shows_feature_maps_attribution_and_nearest_digits
     drawn = run(drawing.draw_digit(page, 3, random.Random(5)))
     assert drawn.prediction == "3", f"drew a 3, the page says {drawn.prediction!r}"
 
-    run(pages.navigate(page, "Inside", ready=pages.metric(page, "Prediction")))
+    run(page.get_by_text("Why? Look inside the model").click())  # The Draw page's link.
+    run(page.wait_for_url(re.compile(r"/inside(\?|$)")))
+    run(page.get_by_text("What the model sees").wait_for(timeout=30_000))
     assert run(pages.read_metric(page, "Prediction")) == "3"
     maps = image_with_caption(page, "64 maps of 12×12").first
     run(maps.wait_for(timeout=30_000))
