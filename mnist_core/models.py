@@ -74,19 +74,33 @@ def continue_from(model, config: TrainingConfig, steps_per_epoch: int | None = N
     """A trainable copy of an existing classifier (a default, a run, an upload), compiled as `config` says.
 
     The copy takes (N, 28, 28) images like every model here: a model made for
-    (28, 28, 1) or (784,) inputs gets a reshape in front. The original is untouched.
+    (28, 28, 1) or (784,) inputs gets a reshape in front. Its batch normalisation
+    layers are frozen (they normalise with the statistics they learned on MNIST:
+    a fine-tune's few drawings, repeated, would replace them, and MNIST would
+    suffer). The original is untouched.
     """
     from mnist_core.predict import outputs_probabilities
 
     keras = keras_module()
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
+    _freeze_batch_norm(copy)
     input_shape = tuple(model.inputs[0].shape[1:])
     if input_shape != (IMAGE_SIZE, IMAGE_SIZE):
         copy = keras.Sequential(
             [keras.Input((IMAGE_SIZE, IMAGE_SIZE)), keras.layers.Reshape(input_shape), copy], name=model.name
         )
     return compile_for_training(copy, config, steps_per_epoch, from_logits=not outputs_probabilities(model))
+
+
+def _freeze_batch_norm(model) -> None:
+    """Sets every BatchNormalization layer in `model`, nested models included, to inference mode."""
+    keras = keras_module()
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
+        elif isinstance(layer, keras.Model):
+            _freeze_batch_norm(layer)
 
 
 def compile_for_training(

@@ -5,8 +5,9 @@ import pytest
 
 from mnist_core.architectures import CNNConfig, ConvBlock, MLPConfig
 from mnist_core.config import TrainingConfig
-from mnist_core.models import build_model
+from mnist_core.models import build_model, continue_from, inference_copy
 from mnist_core.sizing import count_params, describe_model
+from mnist_core.test_time import shift_average
 
 CUSTOM_MODELS = [
     MLPConfig(hidden_units=()),
@@ -37,6 +38,26 @@ def test_build_model_batch_norm_adds_normalisation_layers():
     names = [layer.name for layer in model.layers]
     assert names.count("batch_norm_1") == 1 and names.count("batch_norm_2") == 1
     assert all(not layer.use_bias for layer in model.layers if layer.name.startswith("conv_"))
+
+
+def test_continue_from_keeps_batch_norm_statistics_even_in_a_nested_network():
+    config = TrainingConfig(model=CNNConfig(conv_blocks=(ConvBlock(4), ConvBlock(4)), batch_norm=True))
+    model = inference_copy(build_model(config))
+    before = [layer.moving_mean.numpy().copy() for layer in model.layers if "batch_norm" in layer.name]
+    images = np.random.default_rng(0).random((32, 28, 28), np.float32)
+
+    for copy in (continue_from(model, config), continue_from(shift_average(model), config)):
+        copy.fit(images, np.zeros(32, np.int64), epochs=1, verbose=0)
+        normalising = [layer for layer in _all_layers(copy) if "batch_norm" in layer.name]
+        assert len(normalising) == 2 and not any(layer.trainable for layer in normalising)
+        after = [layer.moving_mean.numpy() for layer in normalising]
+        assert all(np.array_equal(old, new) for old, new in zip(before, after, strict=True))
+    assert all(layer.trainable for layer in model.layers), "the original is untouched"
+
+
+def _all_layers(model):
+    for layer in model.layers:
+        yield from _all_layers(layer) if hasattr(layer, "layers") else [layer]
 
 
 def test_build_model_one_cycle_warms_up_then_decays_to_zero():
