@@ -24,6 +24,7 @@ from mnist_core.limiter import TrainingLimiter
 from mnist_core.pipeline import make_dataset, steps_per_epoch
 from mnist_core.progress import FINISHED, JobProgress, JobStatus, ProgressRecorder, done_message
 from mnist_core.sizing import count_params
+from mnist_core.test_time import unwrap
 
 VALIDATION_BATCH = 1000
 OWNER_CHECK_S = 1.0
@@ -65,7 +66,8 @@ class TrainingJob:
         on_finish: Called on the worker thread with the job once it has
             finished, however it ended (to keep its model).
         start_from: Train a copy of this model (fine-tuning) instead of a new
-            one built from `config.model`.
+            one built from `config.model`. Of a shift-averaged model, the inner classifier is
+            trained (one call a step, not one per shift; validation scores it alone), then averaged again.
         probe: A (28, 28) image (the learner's drawing) to read after every epoch, or None.
 
     Raises:
@@ -217,11 +219,8 @@ class TrainingJob:
         from mnist_core.models import build_model, continue_from, inference_copy
         from mnist_core.runtime import distribution_strategy, keras_module
 
-        stopping = self._stop_requested.is_set()
-        self._recorder.set_status(
-            JobStatus.STOPPING if stopping else JobStatus.RUNNING,
-            "Loading TensorFlow and building the model…",
-        )
+        status = JobStatus.STOPPING if self._stop_requested.is_set() else JobStatus.RUNNING
+        self._recorder.set_status(status, "Loading TensorFlow and building the model…")
         keras = keras_module()
         keras.utils.set_random_seed(self.config.seed)
         config, splits = self.config, self.splits
@@ -238,9 +237,10 @@ class TrainingJob:
         )
         self._recorder.training_started()
         steps = self._recorder.steps_per_epoch
+        averaged = unwrap(self._start_from)
         with distribution_strategy().scope():
             if self._start_from is not None:
-                model = continue_from(self._start_from, config, steps)
+                model = continue_from(averaged.classifier if averaged else self._start_from, config, steps)
             else:
                 model = build_model(config, steps_per_epoch=steps)
         with self._lock:
@@ -278,7 +278,7 @@ class TrainingJob:
             self._finish(JobStatus.DIVERGED, self._recorder.snapshot().message)
             return
         replicas = model.distribute_strategy.num_replicas_in_sync
-        model = inference_copy(model)
+        model = inference_copy(model) if averaged is None else averaged.wrap(model)
         report = evaluate_model(model, splits.x_test, splits.y_test)
         progress = self.progress()
         self._result = TrainingResult(

@@ -87,3 +87,45 @@ def test_shift_average_command_missing_model_is_a_one_line_error(tmp_path, capsy
     assert main(["shift-average", str(tmp_path / "none.keras"), "--out", str(tmp_path / "out.keras")]) == 2
     error = capsys.readouterr().err
     assert "none.keras" in error and error.count("\n") == 1 and "Traceback" not in error
+
+
+def test_unwrap_gives_back_the_classifier_and_the_shifts_even_from_a_file(trained, tiny_data, tmp_path):
+    wrapped = test_time.shift_average(trained.model, shifts=((0, 0), (1, -2), (-1, 0)), name="shifted")
+    images = tiny_data.x_test[:20]
+
+    loaded = load_model(save_model(wrapped, tmp_path / "shifted.keras")).model
+    parts = test_time.unwrap(loaded)
+
+    assert parts is not None and parts.shifts == ((0, 0), (1, -2), (-1, 0)) and parts.name == "shifted"
+    single, again = predict_probabilities(parts.classifier, images), parts.wrap(parts.classifier)
+    np.testing.assert_allclose(single, predict_probabilities(trained.model, images), atol=1e-5)
+    np.testing.assert_allclose(predict_probabilities(again, images), predict_probabilities(wrapped, images))
+
+
+def test_unwrap_leaves_plain_models_alone(trained):
+    assert test_time.unwrap(trained.model) is None
+    assert test_time.unwrap(None) is None
+
+
+def test_a_shift_averaged_model_is_fine_tuned_through_its_classifier(trained, tiny_splits, monkeypatch):
+    from mnist_core import models
+    from mnist_core.training import TrainingJob
+
+    started_from = []
+    original = models.continue_from
+
+    def continue_from(model, *args):
+        started_from.append(model)
+        return original(model, *args)
+
+    monkeypatch.setattr(models, "continue_from", continue_from)
+    wrapped = test_time.shift_average(trained.model)
+
+    result = TrainingJob(trained.config.replace(epochs=1), tiny_splits, start_from=wrapped).run()
+
+    assert result is not None and [type(model).__name__ for model in started_from] == ["Sequential"]
+    parts = test_time.unwrap(result.model)
+    assert parts is not None and parts.shifts == test_time.SHIFTS, "the tuned model is averaged again"
+    tuned = evaluate_model(result.model, tiny_splits.x_test, tiny_splits.y_test).accuracy
+    assert result.test_accuracy == pytest.approx(tuned)
+    assert not np.allclose(result.model.get_weights()[0], wrapped.get_weights()[0]), "the copy was trained"
