@@ -43,11 +43,11 @@ class FinetuneConfig:
         seed: Seed for the replay sample, the split and the augmentation.
     """
 
-    epochs: int = 4
+    epochs: int = 2
     learning_rate: float = 3e-4
     batch_size: int = 64
     copies: int = 20
-    replay: int = 2000
+    replay: int = 6000
     seed: int = 0
 
 
