@@ -6,6 +6,7 @@ import pytest
 from mnist_core.errors import ConfigError
 from mnist_core.finetune import HOLDOUT_FROM, FinetuneConfig, folds, holdout_split, teaching_splits
 from mnist_core.teaching import teach
+from mnist_core.training import TrainingJob
 
 QUICK = FinetuneConfig(epochs=1, copies=4, replay=300)
 
@@ -54,6 +55,26 @@ def test_few_drawings_are_measured_by_cross_validation(trained, tiny_data):
     assert figures["mnist_before"] == pytest.approx(trained.test_accuracy)
     assert figures["mnist_after"] == pytest.approx(result.test_accuracy)
     assert result.model is not trained.model, "the model taught is a copy"
+
+
+def test_each_fold_is_scored_by_its_own_job_on_that_fold_not_on_mnist(trained, tiny_data):
+    images, labels = tiny_data.x_test[:30], tiny_data.y_test[:30]
+    jobs = []
+
+    def make_job(config, splits, **kwargs):
+        jobs.append(TrainingJob(config, splits, **kwargs))
+        return jobs[-1]
+
+    lesson = teach(trained.model, trained.config.model, images, labels, tiny_data, QUICK, make_job=make_job)
+    lesson.job.run()
+    assert lesson.measured.wait(300)
+
+    fold_jobs = jobs[1:]
+    assert len(fold_jobs) == 5 and len(jobs[0].splits.y_test) == len(tiny_data.y_test)
+    scored = np.concatenate([job.splits.y_test for job in fold_jobs])
+    assert sorted(scored.tolist()) == sorted(labels.tolist()), "every drawing is scored once, MNIST never"
+    right = sum(round(job.result.test_accuracy * len(job.splits.y_test)) for job in fold_jobs)
+    assert lesson.figures["after"] == pytest.approx(right / len(labels))
 
 
 def test_many_drawings_hold_a_fifth_out(trained, tiny_data):
