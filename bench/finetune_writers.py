@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--copies", type=int, default=FinetuneConfig.copies)
     parser.add_argument("--replay", type=int, default=FinetuneConfig.replay)
     parser.add_argument("--learning-rate", type=float, default=FinetuneConfig.learning_rate)
+    parser.add_argument("--batch-size", type=int, default=FinetuneConfig.batch_size)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     dev_path = find_dev_npz()
@@ -82,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     loaded = load_model(args.model)
     config_dict = info_from_loaded(loaded)["config"]
     base = config_from_dict(config_dict).model if config_dict else None
-    settings = FinetuneConfig(args.epochs, args.learning_rate, 64, args.copies, args.replay, args.seed)
+    settings = FinetuneConfig(
+        args.epochs, args.learning_rate, args.batch_size, args.copies, args.replay, args.seed
+    )
     mnist_before = accuracy(loaded.model, data.x_test, data.y_test)
     rng = np.random.default_rng(args.seed)
     rows = []
