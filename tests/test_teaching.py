@@ -30,7 +30,12 @@ def test_teaching_splits_repeat_the_drawings_and_replay_mnist(tiny_data):
     labels = tiny_data.y_test[:10]
     splits = teaching_splits(images, labels, images[:2], labels[:2], tiny_data, QUICK)
     assert len(splits.y_train) == 10 * QUICK.copies + QUICK.replay
-    assert np.array_equal(splits.x_train[: QUICK.copies], np.repeat(images[:1], QUICK.copies, axis=0))
+    copies = splits.x_train[: QUICK.copies]
+    assert splits.y_train[: QUICK.copies].tolist() == [labels[0]] * QUICK.copies
+    assert len({copy.tobytes() for copy in copies}) == QUICK.copies, "each copy is augmented differently"
+    assert all(copy.max() == 255 for copy in copies), "the strongest ink stays at full strength"
+    replay = np.random.default_rng(QUICK.seed).choice(len(tiny_data.y_train), QUICK.replay, replace=False)
+    assert np.array_equal(splits.x_train[10 * QUICK.copies :], tiny_data.x_train[replay]), "replay as it is"
     assert len(splits.y_val) == 2 and splits.x_test is tiny_data.x_test
 
 
