@@ -4,8 +4,8 @@ A student's few dozen drawings are too few to train on alone: the model would
 forget MNIST. So each epoch mixes every drawing (`copies` times, each copy
 randomly shifted, rotated, zoomed and thickened once, before training, by the
 training pipeline's `augment_batch`) with `replay` MNIST training digits as
-they are, and trains a copy of the chosen model for a few epochs at a small
-learning rate. Augmenting only the drawings, and all at once, keeps the two
+they are, and trains a copy of the chosen model for an epoch (by default) at a
+small learning rate. Augmenting only the drawings, and all at once, keeps the two
 cores on training: augmenting every batch on the fly took 4 of 9.5 seconds.
 It runs as an ordinary `TrainingJob` (same queue, live progress, stop), whose
 validation set is the student's held-out drawings and whose test set is
